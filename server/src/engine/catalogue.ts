@@ -1,0 +1,175 @@
+// The API catalogue: what blocks, what replaces it, and whether the fix is safe.
+//
+// The data lives in rules/catalogue/*.json (validated against rules/catalogue.schema.json); this
+// module loads it, validates user additions from settings with the same schema, and answers
+// "is this qualified name a blocking API?" in O(1).
+
+import Ajv, { type ValidateFunction } from 'ajv';
+import schema from '../../../rules/catalogue.schema.json';
+import nodeCatalogue from '../../../rules/catalogue/node.json';
+import pythonCatalogue from '../../../rules/catalogue/python.json';
+import type { LanguageFamily } from './model';
+
+export type Ecosystem = 'node' | 'python';
+
+export interface FixSpec {
+  kind: 'await-twin' | 'await-promisified' | 'promisify-exec' | 'to-thread';
+  safe: boolean;
+  module?: string;
+  name?: string;
+  namespacePath?: string;
+}
+
+export interface BlockingApi {
+  name: string;
+  category?: string;
+  advice: string;
+  when?: 'always' | 'no-callback-argument' | 'main-thread';
+  enabled?: boolean;
+  fixes?: FixSpec[];
+}
+
+export interface AsyncFlavour {
+  sleep: string;
+  toThread: string;
+}
+
+export interface CatalogueFile {
+  $schema?: string;
+  ecosystem: Ecosystem;
+  blocking: BlockingApi[];
+  types?: Record<string, string>;
+  flavours?: Record<string, AsyncFlavour>;
+}
+
+/** A user's addition or switch-off, from `loopguard.blockingApis`. */
+export interface UserBlockingApi extends BlockingApi {
+  /** which ecosystem the entry is for; inferred from nothing, so required when ambiguous */
+  language?: Ecosystem;
+}
+
+export const ECOSYSTEM_OF: Record<LanguageFamily, Ecosystem> = { javascript: 'node', python: 'python' };
+
+let validateFile: ValidateFunction<CatalogueFile> | undefined;
+let validateEntry: ValidateFunction<BlockingApi> | undefined;
+
+function validators(): { file: ValidateFunction<CatalogueFile>; entry: ValidateFunction<BlockingApi> } {
+  if (!validateFile || !validateEntry) {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    ajv.addSchema(schema);
+    validateFile = ajv.getSchema<CatalogueFile>(schema.$id) as ValidateFunction<CatalogueFile>;
+    validateEntry = ajv.compile<BlockingApi>({ $ref: `${schema.$id}#/definitions/blockingApi` });
+  }
+  return { file: validateFile, entry: validateEntry };
+}
+
+function describeErrors(v: ValidateFunction): string {
+  return (v.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`).join('; ');
+}
+
+/** Validates a catalogue file; returns the problems, empty when valid. */
+export function validateCatalogueFile(data: unknown): string[] {
+  const v = validators().file;
+  return v(data) ? [] : [describeErrors(v)];
+}
+
+function wildcardToRegExp(name: string): RegExp {
+  const escaped = name.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('[\\w$]*')}$`);
+}
+
+/** The blocking APIs of one ecosystem, with user settings applied. Immutable once built. */
+export class EcosystemCatalogue {
+  private readonly exact = new Map<string, BlockingApi>();
+  private readonly patterns: Array<{ re: RegExp; api: BlockingApi }> = [];
+  readonly types: ReadonlyMap<string, string>;
+  readonly flavours: ReadonlyMap<string, AsyncFlavour>;
+
+  constructor(file: CatalogueFile, user: readonly BlockingApi[] = []) {
+    for (const api of file.blocking) this.exact.set(api.name, api);
+    for (const api of user) {
+      if (api.enabled === false) {
+        this.exact.delete(api.name);
+        continue;
+      }
+      if (api.name.includes('*')) this.patterns.push({ re: wildcardToRegExp(api.name), api });
+      else this.exact.set(api.name, { ...this.exact.get(api.name), ...api });
+    }
+    // a switched-off wildcard removes every built-in entry it matches
+    for (const api of user) {
+      if (api.enabled === false && api.name.includes('*')) {
+        const re = wildcardToRegExp(api.name);
+        for (const name of [...this.exact.keys()]) if (re.test(name)) this.exact.delete(name);
+      }
+    }
+    this.types = new Map(Object.entries(file.types ?? {}));
+    this.flavours = new Map(Object.entries(file.flavours ?? {}));
+  }
+
+  lookup(name: string): BlockingApi | undefined {
+    const hit = this.exact.get(name);
+    if (hit) return hit;
+    for (const p of this.patterns) if (p.re.test(name)) return p.api;
+    return undefined;
+  }
+
+  get entries(): readonly BlockingApi[] {
+    return [...this.exact.values()];
+  }
+}
+
+export interface Catalogue {
+  node: EcosystemCatalogue;
+  python: EcosystemCatalogue;
+}
+
+export const BUILTIN_CATALOGUES: Record<Ecosystem, CatalogueFile> = {
+  node: nodeCatalogue as CatalogueFile,
+  python: pythonCatalogue as CatalogueFile,
+};
+
+export interface UserCatalogueResult {
+  catalogue: Catalogue;
+  /** one message per rejected user entry; the rest still apply */
+  problems: string[];
+}
+
+/**
+ * Builds the catalogue from the built-in files plus user entries. Invalid user entries are dropped
+ * with a message naming them; they never make the whole configuration fail.
+ */
+export function buildCatalogue(userEntries: readonly unknown[] = []): UserCatalogueResult {
+  const problems: string[] = [];
+  const perEco: Record<Ecosystem, BlockingApi[]> = { node: [], python: [] };
+  const v = validators().entry;
+  userEntries.forEach((raw, i) => {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      problems.push(`loopguard.blockingApis[${i}] must be an object with "name" and "advice"`);
+      return;
+    }
+    const { language, ...entry } = raw as Record<string, unknown>;
+    const asEntry = entry.enabled === false && entry.advice === undefined ? { ...entry, advice: 'switched off' } : entry;
+    if (!v(asEntry)) {
+      problems.push(`loopguard.blockingApis[${i}] (${String(entry.name ?? '?')}): ${describeErrors(v)}`);
+      return;
+    }
+    if (language !== undefined && language !== 'node' && language !== 'python') {
+      problems.push(`loopguard.blockingApis[${i}] (${String(entry.name)}): "language" must be "node" or "python"`);
+      return;
+    }
+    const targets: Ecosystem[] = language ? [language] : ['node', 'python'];
+    for (const eco of targets) perEco[eco].push(asEntry as BlockingApi);
+  });
+  return {
+    catalogue: {
+      node: new EcosystemCatalogue(BUILTIN_CATALOGUES.node, perEco.node),
+      python: new EcosystemCatalogue(BUILTIN_CATALOGUES.python, perEco.python),
+    },
+    problems,
+  };
+}
+
+let defaultCatalogue: Catalogue | undefined;
+export function builtinCatalogue(): Catalogue {
+  return (defaultCatalogue ??= buildCatalogue([]).catalogue);
+}

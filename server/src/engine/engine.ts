@@ -1,0 +1,114 @@
+// analyse(file) → findings. The one entry point the language server, the CLI, the tests and the
+// benchmark share: pick the front end, build the model, run the enabled rules (each isolated, so a
+// bug in one rule cannot take the others down), apply suppression comments and severities.
+
+import { performance } from 'node:perf_hooks';
+import { ECOSYSTEM_OF } from './catalogue';
+import { isSeverity, type AnalysisConfig } from './config';
+import type { Finding } from './finding';
+import type { LanguageFamily, SyntaxProblem } from './model';
+import { findSuppression, parseSuppressions, type Suppression } from './suppression';
+import { LineIndex } from './text';
+import type { Frontend, SourceInput } from '../frontends/frontend';
+import { frontendFor, loadFrontends } from '../frontends';
+import { RULES } from '../rules/registry';
+import { renderMessage, type Rule } from '../rules/rule';
+
+export type { SourceInput } from '../frontends/frontend';
+
+export interface RuleError {
+  rule: string;
+  error: string;
+}
+
+export interface AnalysisResult {
+  /** undefined when no front end handles the file */
+  family: LanguageFamily | undefined;
+  findings: Finding[];
+  suppressions: Suppression[];
+  syntaxProblems: SyntaxProblem[];
+  /** set when the file was not analysed, with the reason (too large, unsupported) */
+  skipped: string | undefined;
+  ruleErrors: RuleError[];
+  timings: { parseMs: number; rulesMs: number };
+  lines: LineIndex;
+}
+
+export class Engine {
+  private constructor(private readonly frontends: readonly Frontend[]) {}
+
+  static async create(): Promise<Engine> {
+    return new Engine(await loadFrontends());
+  }
+
+  /** Whether some front end handles this file. */
+  supports(fileName: string, languageId?: string): boolean {
+    return frontendFor(this.frontends, fileName, languageId) !== undefined;
+  }
+
+  analyse(input: SourceInput, config: AnalysisConfig, rules: readonly Rule[] = RULES): AnalysisResult {
+    const lines = new LineIndex(input.text);
+    const result: AnalysisResult = {
+      family: undefined,
+      findings: [],
+      suppressions: [],
+      syntaxProblems: [],
+      skipped: undefined,
+      ruleErrors: [],
+      timings: { parseMs: 0, rulesMs: 0 },
+      lines,
+    };
+    const frontend = frontendFor(this.frontends, input.fileName, input.languageId);
+    if (!frontend) {
+      result.skipped = 'not a TypeScript, JavaScript or Python file';
+      return result;
+    }
+    result.family = frontend.family;
+    if (input.text.length > config.maxFileSize) {
+      result.skipped = `file has ${input.text.length} characters, more than loopguard.maxFileSize (${config.maxFileSize})`;
+      return result;
+    }
+    const catalogue = config.catalogue[ECOSYSTEM_OF[frontend.family]];
+    const t0 = performance.now();
+    const parsed = frontend.parse(input, catalogue);
+    const t1 = performance.now();
+    try {
+      const { model } = parsed;
+      result.syntaxProblems = model.syntaxProblems;
+      result.suppressions = parseSuppressions(model.family, model.comments, lines);
+      for (const rule of rules) {
+        const setting = config.severities[rule.meta.id] ?? rule.meta.defaultSeverity;
+        if (!isSeverity(setting) || !rule.meta.languages.includes(model.family)) continue;
+        const found: Finding[] = [];
+        try {
+          rule.check({
+            model,
+            catalogue,
+            report: (r) => {
+              const line = lines.position(r.span.start).line;
+              if (findSuppression(result.suppressions, rule.meta.id, line)) return;
+              found.push({
+                rule: rule.meta.id,
+                messageId: r.messageId,
+                data: r.data,
+                message: renderMessage(rule.meta.messages[r.messageId] ?? r.messageId, r.data),
+                severity: setting,
+                span: r.span,
+                fixes: r.fixes,
+                suppression: { ...model.fixer.suppress(r.span, rule.meta.id), safe: false },
+              });
+            },
+          });
+          result.findings.push(...found);
+        } catch (e) {
+          result.ruleErrors.push({ rule: rule.meta.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        }
+      }
+      result.findings.sort((a, b) => a.span.start - b.span.start || a.rule.localeCompare(b.rule));
+    } finally {
+      parsed.dispose();
+    }
+    result.timings = { parseMs: t1 - t0, rulesMs: performance.now() - t1 };
+    return result;
+  }
+}

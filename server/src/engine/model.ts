@@ -1,0 +1,123 @@
+// The language-neutral view of one source file that every rule works on.
+//
+// Front ends (frontends/typescript, frontends/python) build it; rules read it. Nothing in here knows
+// about a particular syntax tree, and nothing knows about LSP. All positions are offsets into the
+// document text in UTF-16 code units (what JavaScript strings, LSP and the CLI's JSON use).
+
+import type { FileFixer } from '../fixes/fixer';
+
+export interface Span {
+  /** inclusive start offset, UTF-16 code units */
+  start: number;
+  /** exclusive end offset, UTF-16 code units */
+  end: number;
+}
+
+/** The two families the engine understands; TS and JS share one front end. */
+export type LanguageFamily = 'javascript' | 'python';
+
+/**
+ * How code in a function scope runs.
+ *
+ * - `module`: top-level code — start-up, runs once before the event loop is serving.
+ * - `async`: an async function / arrow / method / `async def`. Runs on the event loop; `await` is legal.
+ * - `loop-callback`: a sync function handed to the event loop (route handler, `.on()` listener, timer,
+ *   `.then` callback, Promise executor). Runs on the event loop; `await` is NOT legal in it.
+ * - `inline`: a sync function that is invoked synchronously, right where it is written, by code we
+ *   know (array `.map` callbacks, IIFEs). It runs in its parent's context; `await` is not legal in it.
+ * - `offloaded`: code handed to a thread, process or worker (`asyncio.to_thread(fn)`, `Thread(target=fn)`,
+ *   worker files). Never on the event loop.
+ * - `sync`: any other plain function: we do not know that it runs on the event loop.
+ * - `class`: a class body (Python) — a new scope that is not a function.
+ */
+export type ScopeKind = 'module' | 'async' | 'loop-callback' | 'inline' | 'offloaded' | 'sync' | 'class';
+
+export interface FunctionScope {
+  /** index into SourceModel.scopes; scope 0 is always the module */
+  id: number;
+  kind: ScopeKind;
+  /** what the user calls it: `loadUser`, `Server.handle`, or undefined for anonymous functions */
+  name: string | undefined;
+  /**
+   * Why the scope has its kind, for messages: e.g. `route handler`, `setTimeout callback`,
+   * `asyncio.to_thread target`, `worker file`. Undefined for plain async/sync functions.
+   */
+  reason: string | undefined;
+  /** the whole function (or the whole file for the module scope) */
+  span: Span;
+  /** the enclosing scope's id; undefined only for the module scope */
+  parent: number | undefined;
+  /** the span of the function's name or its `function`/`def` keyword: where to point at the function */
+  headSpan: Span;
+}
+
+export interface Argument {
+  span: Span;
+  /** Python keyword argument name (`timeout=5` → `timeout`) */
+  keyword: string | undefined;
+  /** `...xs` (JS), `*xs` (Python) → 'positional'; `**kw` (Python) → 'keyword' */
+  spread: 'positional' | 'keyword' | undefined;
+  /** the argument is a function expression / arrow / lambda / a reference to a local function */
+  isFunction: boolean;
+}
+
+export interface Call {
+  /** the whole call expression, from callee to closing parenthesis */
+  span: Span;
+  /** the callee expression (`fs.readFileSync`, `time.sleep`): what a finding points at */
+  calleeSpan: Span;
+  /**
+   * The resolved qualified name: `fs.readFileSync` (node: prefix dropped), `fs/promises.readFile`,
+   * `time.sleep`, `builtins.open`, `threading.Lock.acquire` (a method on a value of a known type),
+   * `Atomics.wait` (a global). Undefined when the callee does not resolve to anything the front end
+   * can name (local functions, parameters, shadowed names): such calls are never matched by name.
+   */
+  name: string | undefined;
+  /** the name as written at the call site (`rf`, `t.sleep`), for messages */
+  written: string;
+  /** id of the innermost scope in which the call runs */
+  scope: number;
+  /** the call is the direct operand of `await` */
+  awaited: boolean;
+  /** `new X()` (JS) */
+  isNew: boolean;
+  args: Argument[];
+}
+
+export interface Comment {
+  span: Span;
+  /** the full comment text including its delimiters (`// …`, `/* … *\/`, `# …`) */
+  text: string;
+}
+
+export interface SyntaxProblem {
+  span: Span;
+  message: string;
+}
+
+/** Everything rules may read about one file. Built once per analysis and thrown away afterwards. */
+export interface SourceModel {
+  family: LanguageFamily;
+  /** the LSP language id or one inferred from the file extension */
+  languageId: string;
+  fileName: string;
+  text: string;
+  scopes: FunctionScope[];
+  calls: Call[];
+  comments: Comment[];
+  syntaxProblems: SyntaxProblem[];
+  /** builds text edits for this file's fixes; rules pass it catalogue data, never syntax nodes */
+  fixer: FileFixer;
+}
+
+/** The scope a call effectively runs in: inline scopes run in their parent's context. */
+export function effectiveScope(model: SourceModel, scopeId: number): FunctionScope {
+  let scope = model.scopes[scopeId];
+  while (scope.kind === 'inline' && scope.parent !== undefined) scope = model.scopes[scope.parent];
+  return scope;
+}
+
+/** True when code in this scope runs on the event loop after start-up. */
+export function runsOnEventLoop(scope: FunctionScope): boolean {
+  return scope.kind === 'async' || scope.kind === 'loop-callback';
+}

@@ -1,0 +1,40 @@
+// What a rule is. Rules see the language-neutral SourceModel and the catalogue, and report
+// findings through the context; they never see LSP types or a particular syntax tree.
+
+import type { EcosystemCatalogue } from '../engine/catalogue';
+import type { Fix, Severity } from '../engine/finding';
+import type { LanguageFamily, SourceModel, Span } from '../engine/model';
+
+export interface RuleMeta {
+  /** kebab-case, names the bad pattern; part of the public interface */
+  id: string;
+  languages: readonly LanguageFamily[];
+  defaultSeverity: Severity;
+  /** message templates with {{placeholders}}, keyed by message id */
+  messages: Readonly<Record<string, string>>;
+  /** one line for tables and SARIF's shortDescription */
+  summary: string;
+}
+
+export interface Report {
+  messageId: string;
+  data: Record<string, string>;
+  span: Span;
+  fixes: Fix[];
+}
+
+export interface RuleContext {
+  readonly model: SourceModel;
+  readonly catalogue: EcosystemCatalogue;
+  /** analysis options that rules may read (e.g. whether the file is a worker file) */
+  report(report: Report): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}
+
+export function renderMessage(template: string, data: Record<string, string>): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => data[key] ?? `{{${key}}}`);
+}

@@ -1,0 +1,197 @@
+// The generic fixture harness: every rule's tests are files under test/fixtures/<rule-id>/.
+//
+// - A line that must be reported carries an inline annotation in a comment:
+//     fs.readFileSync(p)   // expect: blocking-call-in-async fix=safe
+//     time.sleep(1)        # expect: blocking-call-in-async fix=none
+//   Several findings on one line: `expect: a fix=safe, b`. `fix=` (optional) asserts the safety of the
+//   finding's best fix: safe, unsafe, or none. Every line without an annotation must produce nothing.
+// - `<name>.fixed.<ext>` holds the text after the best fix of every finding is applied (in passes, like
+//   --fix). It must exist exactly when some finding has a fix. The harness re-parses it (no syntax
+//   errors) and re-analyses it: what was fixed is gone and nothing new appears.
+// - Every finding's "disable for this line" suppression is applied on its own and must silence exactly
+//   that finding without breaking the syntax.
+// Set UPDATE_FIXTURES=1 to (re)write the .fixed files from the current output; review the diff.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { defaultAnalysisConfig } from '../../server/src/engine/config';
+import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
+import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
+import { applyEdits, type Finding } from '../../server/src/engine/finding';
+import { SUPPORTED_EXTENSIONS } from '../../server/src/frontends';
+
+export const FIXTURES_DIR = path.join(__dirname, '..', 'fixtures');
+
+export interface Expectation {
+  rule: string;
+  fix: 'safe' | 'unsafe' | 'none' | undefined;
+}
+
+const ANNOTATION = /(?:\/\/|#)\s*expect:\s*(.*?)\s*(?:\*\/)?$/;
+
+/** Expected findings per 0-based line. */
+export function parseExpectations(text: string): Map<number, Expectation[]> {
+  const out = new Map<number, Expectation[]>();
+  text.split(/\r\n|\r|\n/).forEach((line, i) => {
+    const m = ANNOTATION.exec(line);
+    if (!m) return;
+    const list = m[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((entry): Expectation => {
+        const [rule, ...opts] = entry.split(/\s+/);
+        const fixOpt = opts.find((o) => o.startsWith('fix='))?.slice(4);
+        if (fixOpt !== undefined && fixOpt !== 'safe' && fixOpt !== 'unsafe' && fixOpt !== 'none') {
+          throw new Error(`line ${i + 1}: bad annotation option fix=${fixOpt}`);
+        }
+        return { rule, fix: fixOpt };
+      });
+    out.set(i, list);
+  });
+  return out;
+}
+
+export interface FixtureFile {
+  rule: string;
+  /** absolute path */
+  file: string;
+  /** the expected .fixed file path */
+  fixedFile: string;
+}
+
+export function isFixedFile(name: string): boolean {
+  return /\.fixed\.[^.]+$/.test(name);
+}
+
+export function fixedPathFor(file: string): string {
+  const ext = path.extname(file);
+  return file.slice(0, -ext.length) + '.fixed' + ext;
+}
+
+/** All fixture files (not .fixed ones) per rule folder. */
+export function listFixtures(): FixtureFile[] {
+  const out: FixtureFile[] = [];
+  for (const rule of fs.readdirSync(FIXTURES_DIR).sort()) {
+    const dir = path.join(FIXTURES_DIR, rule);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const name of fs.readdirSync(dir).sort()) {
+      if (isFixedFile(name) || !SUPPORTED_EXTENSIONS.includes(path.extname(name))) continue;
+      const file = path.join(dir, name);
+      out.push({ rule, file, fixedFile: fixedPathFor(file) });
+    }
+  }
+  return out;
+}
+
+let enginePromise: Promise<Engine> | undefined;
+export function sharedEngine(): Promise<Engine> {
+  return (enginePromise ??= Engine.create());
+}
+
+function lineOf(result: AnalysisResult, f: Finding): number {
+  return result.lines.position(f.span.start).line;
+}
+
+function describe(f: Finding, result: AnalysisResult): string {
+  const p = result.lines.position(f.span.start);
+  return `${f.rule} at ${p.line + 1}:${p.character + 1} (${f.message})`;
+}
+
+function fixSafety(f: Finding): Expectation['fix'] {
+  return f.fixes.length === 0 ? 'none' : f.fixes[0].safe ? 'safe' : 'unsafe';
+}
+
+/** Compares findings with annotations; returns human-readable problems (empty = pass). */
+export function compareWithExpectations(text: string, result: AnalysisResult): string[] {
+  const problems: string[] = [];
+  const expected = parseExpectations(text);
+  const actual = new Map<number, Finding[]>();
+  for (const f of result.findings) {
+    const l = lineOf(result, f);
+    actual.set(l, [...(actual.get(l) ?? []), f]);
+  }
+  const lines = new Set([...expected.keys(), ...actual.keys()]);
+  for (const line of [...lines].sort((a, b) => a - b)) {
+    const exp = [...(expected.get(line) ?? [])];
+    const act = actual.get(line) ?? [];
+    for (const f of act) {
+      const i = exp.findIndex((e) => e.rule === f.rule);
+      if (i < 0) {
+        problems.push(`line ${line + 1}: unexpected ${describe(f, result)}`);
+        continue;
+      }
+      const [e] = exp.splice(i, 1);
+      if (e.fix !== undefined && e.fix !== fixSafety(f)) {
+        problems.push(`line ${line + 1}: expected fix=${e.fix} but best fix is ${fixSafety(f)} for ${describe(f, result)}`);
+      }
+    }
+    for (const e of exp) problems.push(`line ${line + 1}: expected ${e.rule} but nothing was reported`);
+  }
+  return problems;
+}
+
+export interface FixtureOutcome {
+  problems: string[];
+  findings: number;
+}
+
+/** Runs one fixture through every check described at the top of this file. */
+export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
+  const engine = await sharedEngine();
+  const config = defaultAnalysisConfig();
+  const text = fs.readFileSync(fx.file, 'utf8');
+  const input = { fileName: fx.file, text };
+  const result = engine.analyse(input, config);
+  const problems: string[] = [];
+  const allowSyntaxErrors = path.basename(fx.file).includes('syntax-error');
+  if (!allowSyntaxErrors && result.syntaxProblems.length > 0) {
+    problems.push(`fixture has syntax errors: ${result.syntaxProblems.map((p) => p.message).join('; ')}`);
+  }
+  if (result.ruleErrors.length) problems.push(`rule crashed: ${result.ruleErrors.map((e) => e.error).join('\n')}`);
+  problems.push(...compareWithExpectations(text, result));
+
+  // the fixes: .fixed file exists exactly when something is fixable
+  const fixable = result.findings.filter((f) => f.fixes.length > 0);
+  const hasFixedFile = fs.existsSync(fx.fixedFile);
+  if (fixable.length > 0) {
+    const fixed = fixAll(engine, input, config, pickFirstFix).text;
+    if (process.env.UPDATE_FIXTURES) fs.writeFileSync(fx.fixedFile, fixed);
+    else if (!hasFixedFile) problems.push(`${fixable.length} finding(s) have fixes but ${path.basename(fx.fixedFile)} is missing (UPDATE_FIXTURES=1 writes it)`);
+    else if (fs.readFileSync(fx.fixedFile, 'utf8') !== fixed) problems.push(`fix output differs from ${path.basename(fx.fixedFile)}:\n${fixed}`);
+    const after = engine.analyse({ fileName: fx.file, text: fixed }, config);
+    if (after.syntaxProblems.length > 0 && !allowSyntaxErrors) {
+      problems.push(`fixed text does not parse: ${after.syntaxProblems.map((p) => p.message).join('; ')}`);
+    }
+    // what is left must be exactly the findings that had no fix
+    const key = (f: Finding) => `${f.rule}:${f.messageId}:${f.data.name ?? ''}`;
+    const leftExpected = result.findings.filter((f) => f.fixes.length === 0).map(key).sort();
+    const leftActual = after.findings.map(key).sort();
+    if (JSON.stringify(leftExpected) !== JSON.stringify(leftActual)) {
+      problems.push(`after fixing, expected only the unfixable findings [${leftExpected.join(', ')}] but got [${leftActual.join(', ')}]`);
+    }
+  } else if (hasFixedFile && !process.env.UPDATE_FIXTURES) {
+    problems.push(`${path.basename(fx.fixedFile)} exists but no finding has a fix`);
+  } else if (hasFixedFile) fs.rmSync(fx.fixedFile);
+
+  // every suppression silences its finding, and only it, and keeps the syntax valid
+  for (const f of result.findings) {
+    if (!f.suppression || f.suppression.edits.length === 0) {
+      problems.push(`no suppression offered for ${describe(f, result)}`);
+      continue;
+    }
+    const suppressed = applyEdits(text, f.suppression.edits);
+    const after = engine.analyse({ fileName: fx.file, text: suppressed }, config);
+    if (after.syntaxProblems.length > result.syntaxProblems.length) {
+      problems.push(`suppressing ${describe(f, result)} breaks the syntax:\n${suppressed}`);
+    }
+    const sameLine = (r: AnalysisResult, g: Finding) => r.lines.position(g.span.start).line === lineOf(result, f) && g.rule === f.rule;
+    const before = result.findings.filter((g) => sameLine(result, g)).length;
+    const afterCount = after.findings.filter((g) => g.rule === f.rule).length;
+    // the whole line is suppressed for the rule, so every finding of the rule on that line goes
+    if (afterCount !== result.findings.filter((g) => g.rule === f.rule).length - before) {
+      problems.push(`suppressing ${describe(f, result)} left ${afterCount} finding(s) of the rule, expected ${result.findings.filter((g) => g.rule === f.rule).length - before}`);
+    }
+  }
+  return { problems, findings: result.findings.length };
+}
