@@ -21,8 +21,11 @@ const common = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  // web-tree-sitter's emscripten glue probes for these optional Node modules; none is needed
   external: ['vscode'],
+  // web-tree-sitter ships its ESM build to `import`; in a CommonJS bundle import.meta.url must be
+  // provided, or its Node loader cannot create `require`
+  define: { 'import.meta.url': '__loopguard_import_meta_url' },
+  banner: { js: "const __loopguard_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
 };
 
 const entries = [

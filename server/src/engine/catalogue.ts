@@ -55,7 +55,7 @@ let validateEntry: ValidateFunction<BlockingApi> | undefined;
 
 function validators(): { file: ValidateFunction<CatalogueFile>; entry: ValidateFunction<BlockingApi> } {
   if (!validateFile || !validateEntry) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
     ajv.addSchema(schema);
     validateFile = ajv.getSchema<CatalogueFile>(schema.$id) as ValidateFunction<CatalogueFile>;
     validateEntry = ajv.compile<BlockingApi>({ $ref: `${schema.$id}#/definitions/blockingApi` });

@@ -1,0 +1,36 @@
+// --format text (default): one line per finding, `file:line:col: severity rule message`, like the
+// compilers and Ruff's concise output, so terminals and editors can jump to it; then a summary.
+
+import { findingLocation, countFindings, type RunReport } from '../report';
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', cyan: '\x1b[36m' };
+
+export function formatText(report: RunReport, opts: TextOptions): string {
+  const c = (code: string, s: string) => (opts.color ? code + s + SGR.reset : s);
+  const lines: string[] = [];
+  let fixable = 0;
+  for (const { file, result } of report.files) {
+    if (result.skipped && result.family !== undefined) lines.push(`${file}: skipped: ${result.skipped}`);
+    for (const e of result.ruleErrors) lines.push(`${file}: internal error in rule ${e.rule} (please report): ${e.error.split('\n')[0]}`);
+    for (const f of result.findings) {
+      const loc = findingLocation(result, f);
+      const sev = f.severity === 'error' ? c(SGR.red, 'error') : f.severity === 'warning' ? c(SGR.yellow, 'warning') : c(SGR.cyan, f.severity);
+      const safe = f.fixes.some((x) => x.safe);
+      if (safe) fixable++;
+      lines.push(`${c(SGR.bold, file)}:${loc.line}:${loc.column}: ${sev} ${c(SGR.dim, f.rule)} ${f.message}${safe ? ' [fixable]' : ''}`);
+    }
+  }
+  const n = countFindings(report);
+  const files = `${report.files.length} file${report.files.length === 1 ? '' : 's'}`;
+  const fixed = report.fixed > 0 ? `, fixed ${report.fixed}` : '';
+  if (n === 0) lines.push(`No problems found in ${files}${fixed}.`);
+  else {
+    const hint = fixable > 0 ? ` (${fixable} fixable with --fix)` : '';
+    lines.push(`Found ${n} problem${n === 1 ? '' : 's'} in ${files}${fixed}${hint}.`);
+  }
+  return lines.join('\n') + '\n';
+}
