@@ -99,6 +99,7 @@ export const blockingCallInAsync: Rule = {
     languages: ['javascript', 'python'],
     defaultSeverity: 'warning',
     summary: 'A blocking call (file, process, network, sleep, …) made directly in code that runs on the event loop.',
+    catalogue: 'blocking',
     messages: {
       blockingCall: '`{{name}}` blocks the event loop inside {{context}}; {{advice}}',
     },

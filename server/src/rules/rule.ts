@@ -14,6 +14,8 @@ export interface RuleMeta {
   messages: Readonly<Record<string, string>>;
   /** one line for tables and SARIF's shortDescription */
   summary: string;
+  /** the catalogue section the rule reads; its generated docs list the entries */
+  catalogue?: 'blocking';
 }
 
 export interface Report {

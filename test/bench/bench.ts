@@ -1,0 +1,159 @@
+// `npm run bench`: how much the analysis costs on top of parsing, on real code available offline —
+// the JS/TS sources of the installed npm packages and the local CPython standard library.
+// Prints lines/second for parse-only and for the full analysis, and their ratio (target ≤ 1.5×).
+// A benchmark, not a test: it prints figures and never fails on them.
+//   --write     also record the table in docs/benchmarks.md
+//   --lines N   corpus size per language (default 250000 lines)
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import ts from 'typescript';
+import { Parser } from 'web-tree-sitter';
+import { defaultAnalysisConfig } from '../../server/src/engine/config';
+import { Engine } from '../../server/src/engine/engine';
+import { loadPythonLanguage } from '../../server/src/frontends/python/parser';
+
+const ROOT = path.join(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const LINE_BUDGET = Number(args[args.indexOf('--lines') + 1]) || 250_000;
+const ROUNDS = 3;
+
+interface Corpus {
+  name: string;
+  files: Array<{ fileName: string; text: string }>;
+  lines: number;
+}
+
+function walk(dir: string, accept: (f: string) => boolean, out: string[], skipDir: (name: string) => boolean): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!skipDir(e.name)) walk(full, accept, out, skipDir);
+    } else if (e.isFile() && accept(full)) out.push(full);
+  }
+}
+
+function takeCorpus(name: string, candidates: string[]): Corpus {
+  const files: Corpus['files'] = [];
+  let lines = 0;
+  for (const f of candidates) {
+    if (lines >= LINE_BUDGET) break;
+    const stat = fs.statSync(f);
+    if (stat.size > 1_000_000 || stat.size === 0) continue;
+    const text = fs.readFileSync(f, 'utf8');
+    // minified bundles measure nothing useful per line
+    if (text.length / (text.split('\n').length || 1) > 300) continue;
+    files.push({ fileName: f, text });
+    lines += text.split('\n').length;
+  }
+  return { name, files, lines };
+}
+
+function jsCorpus(): Corpus {
+  const found: string[] = [];
+  walk(path.join(ROOT, 'node_modules'), (f) => /\.(c|m)?(j|t)s$/.test(f) && !f.endsWith('.d.ts') && !/\.min\./.test(f), found, (d) => d === 'typescript' || d === '.bin' || d === 'test');
+  return takeCorpus('JS/TS (node_modules)', found);
+}
+
+function pythonCorpus(): Corpus | undefined {
+  let stdlib: string;
+  try {
+    stdlib = execFileSync('python3', ['-c', 'import sysconfig;print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+  const found: string[] = [];
+  walk(stdlib, (f) => f.endsWith('.py'), found, (d) => ['site-packages', 'test', 'tests', 'idle_test', '__pycache__', 'lib2to3'].includes(d));
+  return takeCorpus(`Python (CPython ${path.basename(stdlib)} stdlib)`, found);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function time(fn: () => void): number {
+  const samples: number[] = [];
+  fn(); // warm-up: JIT, WASM compilation
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  return median(samples);
+}
+
+function scriptKind(fileName: string): ts.ScriptKind {
+  if (/\.tsx$/.test(fileName)) return ts.ScriptKind.TSX;
+  if (/\.jsx$/.test(fileName)) return ts.ScriptKind.JSX;
+  if (/\.(c|m)?ts$/.test(fileName)) return ts.ScriptKind.TS;
+  return ts.ScriptKind.JS;
+}
+
+interface Row {
+  corpus: string;
+  files: number;
+  lines: number;
+  parseMs: number;
+  fullMs: number;
+  findings: number;
+}
+
+async function main(): Promise<void> {
+  const engine = await Engine.create();
+  const config = defaultAnalysisConfig();
+  const pyParser = new Parser();
+  pyParser.setLanguage(await loadPythonLanguage());
+
+  const rows: Row[] = [];
+  const corpora: Array<{ corpus: Corpus; parse: (f: Corpus['files'][number]) => void }> = [
+    { corpus: jsCorpus(), parse: (f) => void ts.createSourceFile(f.fileName, f.text, ts.ScriptTarget.Latest, false, scriptKind(f.fileName)) },
+  ];
+  const py = pythonCorpus();
+  if (py) corpora.push({ corpus: py, parse: (f) => pyParser.parse(f.text)?.delete() });
+  else console.log('python3 not found: skipping the Python corpus');
+
+  for (const { corpus, parse } of corpora) {
+    let findings = 0;
+    const parseMs = time(() => corpus.files.forEach(parse));
+    const fullMs = time(() => {
+      findings = 0;
+      for (const f of corpus.files) findings += engine.analyse(f, config).findings.length;
+    });
+    rows.push({ corpus: corpus.name, files: corpus.files.length, lines: corpus.lines, parseMs, fullMs, findings });
+  }
+
+  const kl = (lines: number, ms: number) => `${Math.round(lines / (ms / 1000) / 1000)}k`;
+  const header = '| corpus | files | lines | parse-only lines/s | full analysis lines/s | full ÷ parse | findings |';
+  const table = [
+    header,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) => `| ${r.corpus} | ${r.files} | ${r.lines} | ${kl(r.lines, r.parseMs)} | ${kl(r.lines, r.fullMs)} | ${(r.fullMs / r.parseMs).toFixed(2)}× | ${r.findings} |`,
+    ),
+  ].join('\n');
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, median of ${ROUNDS} rounds after a warm-up`;
+  console.log(`\n${table}\n\n${machine}\nTarget: full analysis ≤ 1.5× parse-only.`);
+
+  if (args.includes('--write')) {
+    const file = path.join(ROOT, 'docs', 'benchmarks.md');
+    const date = new Date().toISOString().slice(0, 10);
+    const section = `## ${date}: parse-only vs full analysis\n\n${table}\n\n${machine}.\n`;
+    const prev = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures from `npm run bench -- --write`, newest first. Older sections stay so regressions show in the history.\n';
+    const [head, ...rest] = prev.split(/\n(?=## )/);
+    fs.writeFileSync(file, [head.trimEnd(), '', section, ...rest].join('\n'));
+    console.log(`recorded in ${path.relative(ROOT, file)}`);
+  }
+}
+
+void main();
