@@ -1,0 +1,152 @@
+// Code actions, built from the fixes stored with a validated document version (never recomputed
+// here). For each finding, in this order: its fixes (the first safe one preferred), "Disable <rule>
+// for this line", "Disable <rule> for this file", "Show documentation for <rule>". Fix-all is its
+// own kind, `source.fixAll.loopguard`, so `editor.codeActionsOnSave` can ask for it by name.
+
+import {
+  CodeActionKind,
+  type CodeAction,
+  type Diagnostic,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
+import type { Finding, Fix } from '../engine/finding';
+import { COMMANDS, FIX_ALL_KIND } from './protocol';
+import { keyOfDiagnostic, toRange, toTextEdits, type AnalysedDocument } from './diagnostics';
+import { fileSuppressionEdit } from './file-suppression';
+
+export interface EditTarget {
+  uri: string;
+  /** the document version the edits apply to; the client rejects them once the text moved on */
+  version: number;
+  /** the client understands `documentChanges` (versioned edits) */
+  documentChanges: boolean;
+}
+
+export function workspaceEdit(target: EditTarget, edits: TextEdit[]): WorkspaceEdit {
+  if (target.documentChanges) {
+    return { documentChanges: [{ textDocument: { uri: target.uri, version: target.version }, edits }] };
+  }
+  return { changes: { [target.uri]: edits } };
+}
+
+/** Does a request restricted to `only` want actions of `kind`? (`source` wants `source.fixAll.x`) */
+export function wants(only: readonly string[] | undefined, kind: string): boolean {
+  return only === undefined || only.some((o) => kind === o || kind.startsWith(`${o}.`));
+}
+
+export function disableForLineTitle(rule: string): string {
+  return `Disable ${rule} for this line`;
+}
+export function disableForFileTitle(rule: string): string {
+  return `Disable ${rule} for this file`;
+}
+export function showDocumentationTitle(rule: string): string {
+  return `Show documentation for ${rule}`;
+}
+
+/** The quick fixes for the diagnostics the client asked about (those of the analysed version only). */
+export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnostic[], target: EditTarget): CodeAction[] {
+  const actions: CodeAction[] = [];
+  // the same suppression or docs action for two findings on one line is one action to the user
+  const seen = new Set<string>();
+  const push = (action: CodeAction, dedupeKey: string | undefined): void => {
+    if (dedupeKey !== undefined) {
+      if (seen.has(dedupeKey)) return;
+      seen.add(dedupeKey);
+    }
+    actions.push(action);
+  };
+  const fixAction = (fix: Fix, diagnostic: Diagnostic, preferred: boolean): CodeAction => ({
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    ...(preferred ? { isPreferred: true } : {}),
+    edit: workspaceEdit(target, toTextEdits(doc.lines, fix.edits)),
+  });
+
+  const matched: Array<{ finding: Finding; diagnostic: Diagnostic }> = [];
+  for (const diagnostic of diagnostics) {
+    const key = keyOfDiagnostic(diagnostic);
+    const finding = key === undefined ? undefined : doc.findings.get(key);
+    if (finding) matched.push({ finding, diagnostic });
+  }
+
+  for (const { finding, diagnostic } of matched) {
+    const preferred = finding.fixes.find((f) => f.safe);
+    for (const fix of finding.fixes) {
+      if (fix.edits.length > 0) push(fixAction(fix, diagnostic, fix === preferred), undefined);
+    }
+  }
+  for (const { finding, diagnostic } of matched) {
+    const s = finding.suppression;
+    if (s && s.edits.length > 0) {
+      const edits = toTextEdits(doc.lines, s.edits);
+      push(
+        { title: disableForLineTitle(finding.rule), kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: workspaceEdit(target, edits) },
+        `line:${finding.rule}:${JSON.stringify(edits)}`,
+      );
+    }
+  }
+  for (const { finding, diagnostic } of matched) {
+    const edit = fileSuppressionEdit(doc.family, doc.lines, doc.suppressions, finding.rule);
+    push(
+      {
+        title: disableForFileTitle(finding.rule),
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: workspaceEdit(target, [{ range: toRange(doc.lines, edit), newText: edit.newText }]),
+      },
+      `file:${finding.rule}`,
+    );
+  }
+  for (const { finding, diagnostic } of matched) {
+    const title = showDocumentationTitle(finding.rule);
+    push(
+      {
+        title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        command: { title, command: COMMANDS.showRuleDocumentation, arguments: [finding.rule] },
+      },
+      `docs:${finding.rule}`,
+    );
+  }
+  return actions;
+}
+
+/**
+ * The minimal single edit that turns `before` into `after`: one TextEdit over the changed middle,
+ * so the editor keeps the cursor and folding state outside it.
+ */
+export function replaceChangedRange(before: string, after: string): { start: number; end: number; newText: string } | undefined {
+  if (before === after) return undefined;
+  let prefix = 0;
+  const max = Math.min(before.length, after.length);
+  while (prefix < max && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  // never split a surrogate pair or a \r\n
+  if (prefix > 0 && prefix < before.length && isLowSurrogateOrLf(before, prefix)) prefix--;
+  let suffix = 0;
+  while (
+    suffix < max - prefix &&
+    before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)
+  ) {
+    suffix++;
+  }
+  if (suffix > 0 && isLowSurrogateOrLf(before, before.length - suffix)) suffix--;
+  return { start: prefix, end: before.length - suffix, newText: after.slice(prefix, after.length - suffix) };
+}
+
+function isLowSurrogateOrLf(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  const prev = text.charCodeAt(i - 1);
+  return (c >= 0xdc00 && c <= 0xdfff && prev >= 0xd800 && prev <= 0xdbff) || (c === 10 && prev === 13);
+}
+
+export function fixAllAction(edit: WorkspaceEdit, count: number): CodeAction {
+  return {
+    title: count === 1 ? 'Fix the safely fixable loopguard problem' : `Fix all ${count} safely fixable loopguard problems`,
+    kind: FIX_ALL_KIND,
+    edit,
+  };
+}

@@ -1,0 +1,90 @@
+// Findings → LSP diagnostics, and the per-document record that links each diagnostic to its
+// fixes (vscode-eslint / bash-language-server style): fixes are computed while validating, kept
+// with the document version they were computed for, and code actions only look them up.
+
+import { DiagnosticSeverity, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
+import type { Finding, Severity, TextEdit as EngineEdit } from '../engine/finding';
+import type { LanguageFamily, Span } from '../engine/model';
+import type { Suppression } from '../engine/suppression';
+import type { LineIndex } from '../engine/text';
+import { ruleDocsUrl } from '../rules/registry';
+
+export const DIAGNOSTIC_SOURCE = 'loopguard';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** What `Diagnostic.data` carries: the key of the finding in its document's record. */
+export interface DiagnosticData {
+  key: string;
+}
+
+/** One validated version of a document: its findings, keyed as their diagnostics are. */
+export interface AnalysedDocument {
+  uri: string;
+  version: number;
+  family: LanguageFamily;
+  /** the analysed text's line index: converts the findings' offsets for this version only */
+  lines: LineIndex;
+  suppressions: readonly Suppression[];
+  findings: ReadonlyMap<string, Finding>;
+}
+
+export function toRange(lines: LineIndex, span: Span): Range {
+  return { start: lines.position(span.start), end: lines.position(span.end) };
+}
+
+export function toTextEdits(lines: LineIndex, edits: readonly EngineEdit[]): TextEdit[] {
+  return edits.map((e) => ({ range: toRange(lines, { start: e.start, end: e.end }), newText: e.newText }));
+}
+
+/**
+ * The key that links a diagnostic to its finding. Built from what a diagnostic itself shows (rule and
+ * range), so a client that drops `data` still finds the fixes.
+ */
+export function findingKey(rule: string, range: Range): string {
+  return `${rule}@${range.start.line}:${range.start.character}-${range.end.line}:${range.end.character}`;
+}
+
+function isDiagnosticData(v: unknown): v is DiagnosticData {
+  return typeof v === 'object' && v !== null && typeof (v as { key?: unknown }).key === 'string';
+}
+
+/** The key of a diagnostic the client sent back, or undefined when it is not one of ours. */
+export function keyOfDiagnostic(d: Diagnostic): string | undefined {
+  if (d.source !== DIAGNOSTIC_SOURCE || typeof d.code !== 'string') return undefined;
+  return isDiagnosticData(d.data) ? d.data.key : findingKey(d.code, d.range);
+}
+
+export interface DiagnosticsResult {
+  diagnostics: Diagnostic[];
+  findings: Map<string, Finding>;
+}
+
+export function toDiagnostics(findings: readonly Finding[], lines: LineIndex): DiagnosticsResult {
+  const diagnostics: Diagnostic[] = [];
+  const byKey = new Map<string, Finding>();
+  for (const f of findings) {
+    const range = toRange(lines, f.span);
+    let key = findingKey(f.rule, range);
+    // Two findings of one rule on one range would be one diagnostic to the user; keep both
+    // reachable anyway rather than silently dropping the second one's fixes.
+    for (let n = 2; byKey.has(key); n++) key = `${findingKey(f.rule, range)}#${n}`;
+    byKey.set(key, f);
+    const data: DiagnosticData = { key };
+    diagnostics.push({
+      range,
+      severity: SEVERITY[f.severity],
+      source: DIAGNOSTIC_SOURCE,
+      code: f.rule,
+      codeDescription: { href: ruleDocsUrl(f.rule) },
+      message: f.message,
+      data,
+    });
+  }
+  return { diagnostics, findings: byKey };
+}

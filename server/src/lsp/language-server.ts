@@ -1,0 +1,169 @@
+// The language server: capabilities decided once from the client's (lsp-sample style), document
+// sync, settings, validation and code actions wired to one connection. Every handler is guarded —
+// a failure is logged and answered with an empty result; it never takes the server down.
+
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  ErrorCodes,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type CodeAction,
+  type CodeActionParams,
+  type Connection,
+  type InitializeError,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Engine } from '../engine/engine';
+import { fixAll, pickSafeFix } from '../engine/fix-all';
+import { fixAllAction, quickFixes, replaceChangedRange, wants, workspaceEdit } from './code-actions';
+import { DIAGNOSTIC_SOURCE } from './diagnostics';
+import { FIX_ALL_KIND, SETTINGS_SECTION, StatusNotification } from './protocol';
+import { SettingsStore } from './settings';
+import { sourceInput, Validator, type Logger } from './validator';
+
+/** Quiet time after the last keystroke before a document is analysed again. */
+const DEBOUNCE_MS = 175;
+
+interface ClientFlags {
+  configuration: boolean;
+  dynamicConfigurationRegistration: boolean;
+  codeActionLiterals: boolean;
+  documentChanges: boolean;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+export function startLanguageServer(connection: Connection, enginePromise: Promise<Engine>): void {
+  const documents = new TextDocuments(TextDocument);
+  const log: Logger = {
+    debug: (m) => connection.console.debug(m),
+    info: (m) => connection.console.info(m),
+    warn: (m) => connection.console.warn(m),
+    error: (m) => connection.console.error(m),
+  };
+  let flags: ClientFlags = { configuration: false, dynamicConfigurationRegistration: false, codeActionLiterals: false, documentChanges: false };
+  let engine: Engine | undefined;
+  let validator: Validator | undefined;
+  let settings: SettingsStore | undefined;
+
+  /** Runs a handler; on failure logs it and answers `fallback` instead of failing the request. */
+  function guard<T>(what: string, fallback: T, fn: () => T | Promise<T>): Promise<T> {
+    return Promise.resolve()
+      .then(fn)
+      .catch((e: unknown) => {
+        log.error(`${what} failed: ${errorText(e)}`);
+        return fallback;
+      });
+  }
+
+  connection.onInitialize(async (params): Promise<InitializeResult> => {
+    try {
+      engine = await enginePromise;
+    } catch (e) {
+      log.error(`Loading the parsers failed: ${errorText(e)}`);
+      throw new ResponseError<InitializeError>(ErrorCodes.InternalError, `Loopguard could not load its parsers: ${e instanceof Error ? e.message : String(e)}`, { retry: false });
+    }
+    const caps = params.capabilities;
+    flags = {
+      configuration: caps.workspace?.configuration === true,
+      dynamicConfigurationRegistration: caps.workspace?.didChangeConfiguration?.dynamicRegistration === true,
+      codeActionLiterals: caps.textDocument?.codeAction?.codeActionLiteralSupport !== undefined,
+      documentChanges: caps.workspace?.workspaceEdit?.documentChanges === true,
+    };
+    settings = new SettingsStore({
+      fetch: flags.configuration
+        ? (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: SETTINGS_SECTION }) as Promise<unknown>
+        : undefined,
+      reportProblem: (problem) => {
+        log.warn(`Settings: ${problem}`);
+        void connection.window.showWarningMessage(`Loopguard: ${problem}`);
+      },
+      logError: (m) => log.error(m),
+    });
+    validator = new Validator({
+      engine,
+      settings,
+      document: (uri) => documents.get(uri),
+      publish: (p) => void connection.sendDiagnostics(p).catch((e: unknown) => log.error(`publishDiagnostics failed: ${errorText(e)}`)),
+      status: (p) => void connection.sendNotification(StatusNotification.type, p).catch(() => undefined),
+      log,
+      debounceMs: DEBOUNCE_MS,
+    });
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        // without literal support a client could only run commands, and every action here is an edit
+        ...(flags.codeActionLiterals ? { codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] } } : {}),
+      },
+      serverInfo: { name: 'loopguard' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (flags.dynamicConfigurationRegistration) {
+      void connection.client
+        .register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION })
+        .catch((e: unknown) => log.error(`Registering for configuration changes failed: ${errorText(e)}`));
+    }
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    void guard('didChangeConfiguration', undefined, () => {
+      const pushed: unknown = change.settings;
+      const section =
+        typeof pushed === 'object' && pushed !== null ? (pushed as Record<string, unknown>)[SETTINGS_SECTION] : undefined;
+      settings?.invalidate(section);
+      validator?.revalidate(documents.all().map((d) => d.uri));
+    });
+  });
+
+  documents.onDidOpen((e) => void guard('didOpen', undefined, () => validator?.opened(e.document)));
+  documents.onDidChangeContent((e) => void guard('didChange', undefined, () => validator?.changed(e.document)));
+  documents.onDidClose((e) => void guard('didClose', undefined, () => validator?.closed(e.document.uri)));
+
+  connection.onCodeAction((params) => guard<CodeAction[]>('codeAction', [], () => codeActions(params)));
+
+  async function codeActions(params: CodeActionParams): Promise<CodeAction[]> {
+    const uri = params.textDocument.uri;
+    if (!validator || !settings || !engine) return [];
+    const only = params.context.only;
+    const actions: CodeAction[] = [];
+    if (wants(only, CodeActionKind.QuickFix) && params.context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) {
+      const analysed = await validator.current(uri);
+      if (analysed) {
+        actions.push(...quickFixes(analysed, params.context.diagnostics, { uri, version: analysed.version, documentChanges: flags.documentChanges }));
+      }
+    }
+    // A plain lightbulb request (no `only`) does not get fix-all: it would re-analyse the file in
+    // passes on every cursor move. Editors ask for it by kind (Source Action…, codeActionsOnSave).
+    if (only !== undefined && wants(only, FIX_ALL_KIND)) {
+      const fixAllResult = await fixAllFor(uri);
+      if (fixAllResult) actions.push(fixAllResult);
+    }
+    return actions;
+  }
+
+  async function fixAllFor(uri: string): Promise<CodeAction | undefined> {
+    if (!documents.get(uri) || !engine || !settings) return undefined;
+    const { settings: s, config } = await settings.get(uri);
+    // read after the await: the edit is computed for, and versioned with, the text of this moment
+    const doc = documents.get(uri);
+    if (!doc || !s.enable) return undefined;
+    const input = sourceInput(doc);
+    const { text, applied } = fixAll(engine, input, config, pickSafeFix);
+    const change = replaceChangedRange(input.text, text);
+    if (!change || applied === 0) return undefined;
+    const edit = { range: { start: doc.positionAt(change.start), end: doc.positionAt(change.end) }, newText: change.newText };
+    return fixAllAction(workspaceEdit({ uri, version: doc.version, documentChanges: flags.documentChanges }, [edit]), applied);
+  }
+
+  connection.onShutdown(() => validator?.dispose());
+
+  documents.listen(connection);
+  connection.listen();
+}

@@ -1,0 +1,48 @@
+// What the Loopguard server and its VS Code client agree on beyond LSP itself: the custom status
+// notification, the command ids, the code-action kind of fix-all and the languages served. Both
+// bundles import this module, so it depends on nothing but the protocol's message types.
+
+import { NotificationType } from 'vscode-languageserver-protocol';
+
+/** The settings section the server asks for with `workspace/configuration`. */
+export const SETTINGS_SECTION = 'loopguard';
+
+/** The languages the client hands to the server (document selector, activation events). */
+export const LANGUAGE_IDS = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python'] as const;
+
+/** URI schemes the client hands to the server: saved files and unsaved editors. */
+export const DOCUMENT_SCHEMES = ['file', 'untitled'] as const;
+
+/** One namespace of command ids; package.json `contributes.commands` lists exactly these. */
+export const COMMANDS = {
+  restartServer: 'loopguard.restartServer',
+  showOutputChannel: 'loopguard.showOutputChannel',
+  /** argument: the rule id; opens the bundled `docs/rules/<id>.md` */
+  showRuleDocumentation: 'loopguard.showRuleDocumentation',
+} as const;
+
+/** The code-action kind under which all safe fixes are applied at once (`editor.codeActionsOnSave`). */
+export const FIX_ALL_KIND = 'source.fixAll.loopguard';
+
+export type StatusState = 'ok' | 'warning' | 'error';
+
+export interface StatusParams {
+  /** the document the status is about; the client shows the status of the active editor's document */
+  uri: string;
+  /** `warning`: analysis was skipped, slow, or settings were ignored; `error`: analysis or a rule failed */
+  state: StatusState;
+  /** one line for the status item's detail */
+  message: string;
+  /** how long the last analysis of the document took, when it ran */
+  lastAnalysisMs: number | undefined;
+}
+
+/**
+ * `loopguard/status` (server → client, notification): sent after every validation of a document so
+ * the client's language status item can show whether analysis ran, how long it took, and why it did
+ * not (file too large, disabled, a rule failed). Clients that do not know it simply ignore it.
+ */
+export const StatusNotification = {
+  method: 'loopguard/status',
+  type: new NotificationType<StatusParams>('loopguard/status'),
+} as const;

@@ -1,0 +1,234 @@
+// When and how open documents are analysed: immediately on open, debounced after changes, again
+// for every open document when the configuration changes. Results are versioned: a validation
+// whose document moved on, closed, or was overtaken by a newer validation publishes nothing, so
+// the client never sees diagnostics (or gets fixes) for text it no longer has.
+
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Engine, SourceInput } from '../engine/engine';
+import { toDiagnostics, type AnalysedDocument } from './diagnostics';
+import type { StatusParams } from './protocol';
+import type { DocumentSettings, SettingsStore } from './settings';
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ValidatorHost {
+  engine: Engine;
+  settings: SettingsStore;
+  document(uri: string): TextDocument | undefined;
+  publish(params: PublishDiagnosticsParams): void;
+  status(params: StatusParams): void;
+  log: Logger;
+  /** delay between the last change and the analysis */
+  debounceMs: number;
+}
+
+const EXTENSION_OF_LANGUAGE: Record<string, string> = {
+  typescript: '.ts',
+  typescriptreact: '.tsx',
+  javascript: '.js',
+  javascriptreact: '.jsx',
+  python: '.py',
+};
+
+/**
+ * The file name the front ends see. Front ends pick parsing modes by extension (TSX vs TS), so an
+ * untitled editor, or a file whose extension says less than its language id, gets one that fits.
+ */
+export function sourceFileName(uri: string, languageId: string): string {
+  let name: string;
+  try {
+    name = uri.startsWith('file:') ? fileURLToPath(uri) : decodeURIComponent(new URL(uri).pathname);
+  } catch {
+    name = uri;
+  }
+  const wanted = EXTENSION_OF_LANGUAGE[languageId];
+  if (!wanted) return name;
+  const ext = path.extname(name).toLowerCase();
+  const fits =
+    ext === wanted ||
+    (languageId === 'javascript' && ['.mjs', '.cjs'].includes(ext)) ||
+    (languageId === 'typescript' && ['.mts', '.cts'].includes(ext)) ||
+    (languageId === 'python' && ext === '.pyi');
+  return fits ? name : name + wanted;
+}
+
+export function sourceInput(doc: TextDocument): SourceInput {
+  return { fileName: sourceFileName(doc.uri, doc.languageId), text: doc.getText(), languageId: doc.languageId };
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.stack ?? e.message) : String(e);
+}
+
+export class Validator {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** the latest validation started per document; an older one that finishes later is dropped */
+  private readonly latest = new Map<string, number>();
+  private sequence = 0;
+  /** the version last scheduled per document, so the change event that follows open is not a change */
+  private readonly scheduled = new Map<string, number>();
+  private readonly analysed = new Map<string, AnalysedDocument>();
+  /** in-flight validations, so a code action can wait for the one that covers the current version */
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(private readonly host: ValidatorHost) {}
+
+  /** A document was opened: analyse now. */
+  opened(doc: TextDocument): void {
+    this.scheduled.set(doc.uri, doc.version);
+    void this.validate(doc.uri);
+  }
+
+  /** A document's text changed: analyse once the user pauses. */
+  changed(doc: TextDocument): void {
+    if (this.scheduled.get(doc.uri) === doc.version) return;
+    this.scheduled.set(doc.uri, doc.version);
+    this.cancelTimer(doc.uri);
+    this.timers.set(
+      doc.uri,
+      setTimeout(() => {
+        this.timers.delete(doc.uri);
+        void this.validate(doc.uri);
+      }, this.host.debounceMs),
+    );
+  }
+
+  /** A document was closed: forget it and clear its diagnostics. */
+  closed(uri: string): void {
+    this.cancelTimer(uri);
+    this.latest.delete(uri);
+    this.scheduled.delete(uri);
+    this.analysed.delete(uri);
+    this.running.delete(uri);
+    this.host.settings.drop(uri);
+    this.host.publish({ uri, diagnostics: [] });
+  }
+
+  /** Analyse these documents now (after a configuration change). */
+  revalidate(uris: readonly string[]): void {
+    for (const uri of uris) {
+      this.cancelTimer(uri);
+      void this.validate(uri);
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /**
+   * The analysis of the document's current version, running it now if the debounced one has not
+   * happened yet (a code action asked before the user paused). Undefined when there is none
+   * (closed, disabled, skipped).
+   */
+  async current(uri: string): Promise<AnalysedDocument | undefined> {
+    const doc = this.host.document(uri);
+    if (!doc) return undefined;
+    const have = this.analysed.get(uri);
+    if (have?.version === doc.version) return have;
+    if (this.timers.has(uri) || !this.running.has(uri)) {
+      this.cancelTimer(uri);
+      void this.validate(uri);
+    }
+    await this.running.get(uri);
+    const after = this.analysed.get(uri);
+    return after?.version === this.host.document(uri)?.version ? after : undefined;
+  }
+
+  private cancelTimer(uri: string): void {
+    const t = this.timers.get(uri);
+    if (t) clearTimeout(t);
+    this.timers.delete(uri);
+  }
+
+  private validate(uri: string): Promise<void> {
+    const seq = ++this.sequence;
+    this.latest.set(uri, seq);
+    const run = this.run(uri, seq).catch((e: unknown) => {
+      this.host.log.error(`Validating ${uri} failed: ${errorText(e)}`);
+      if (this.latest.get(uri) === seq) {
+        this.host.status({ uri, state: 'error', message: 'Analysis failed; see the output channel', lastAnalysisMs: undefined });
+      }
+    });
+    this.running.set(uri, run);
+    void run.finally(() => {
+      if (this.running.get(uri) === run) this.running.delete(uri);
+    });
+    return run;
+  }
+
+  private async run(uri: string, seq: number): Promise<void> {
+    if (!this.host.document(uri)) return;
+    const docSettings = await this.host.settings.get(uri);
+    // Everything below is synchronous: the version read here is the version published.
+    const doc = this.host.document(uri);
+    if (!doc || this.latest.get(uri) !== seq) return;
+    this.analyse(doc, docSettings);
+  }
+
+  private analyse(doc: TextDocument, { settings, config, problems }: DocumentSettings): void {
+    const { uri, version } = doc;
+    const { log } = this.host;
+    if (!settings.enable) {
+      this.analysed.delete(uri);
+      this.publish(uri, version, []);
+      this.host.status({ uri, state: 'ok', message: 'Disabled by loopguard.enable', lastAnalysisMs: undefined });
+      return;
+    }
+    const t0 = performance.now();
+    const result = this.host.engine.analyse(sourceInput(doc), config);
+    const ms = performance.now() - t0;
+    if (result.skipped !== undefined) {
+      this.analysed.delete(uri);
+      this.publish(uri, version, []);
+      log.info(`Skipped ${uri}: ${result.skipped}`);
+      this.host.status({ uri, state: 'warning', message: `Not analysed: ${result.skipped}`, lastAnalysisMs: undefined });
+      return;
+    }
+    for (const { rule, error } of result.ruleErrors) log.error(`Rule ${rule} failed on ${uri} (version ${version}): ${error}`);
+    const { diagnostics, findings } = toDiagnostics(result.findings, result.lines);
+    this.analysed.set(uri, {
+      uri,
+      version,
+      family: result.family ?? 'javascript',
+      lines: result.lines,
+      suppressions: result.suppressions,
+      findings,
+    });
+    this.publish(uri, version, diagnostics);
+
+    const rounded = Math.round(ms * 10) / 10;
+    const syntax = result.syntaxProblems.length > 0 ? `, ${result.syntaxProblems.length} syntax error(s)` : '';
+    log.debug(
+      `Analysed ${uri} (version ${version}) in ${rounded} ms (parse ${result.timings.parseMs.toFixed(1)} ms, rules ${result.timings.rulesMs.toFixed(1)} ms): ${findings.size} finding(s)${syntax}`,
+    );
+    if (ms > settings.timeBudgetMs) {
+      log.warn(`Analysing ${uri} took ${rounded} ms, over loopguard.timeBudgetMs (${settings.timeBudgetMs} ms)`);
+    }
+    this.host.status({
+      uri,
+      lastAnalysisMs: rounded,
+      ...(result.ruleErrors.length > 0
+        ? { state: 'error', message: `Rule ${result.ruleErrors.map((e) => e.rule).join(', ')} failed; see the output channel` }
+        : ms > settings.timeBudgetMs
+          ? { state: 'warning', message: `Slow: ${rounded} ms, over the ${settings.timeBudgetMs} ms budget` }
+          : problems.length > 0
+            ? { state: 'warning', message: 'Some loopguard settings were ignored; see the output channel' }
+            : { state: 'ok', message: `${findings.size} finding(s)${syntax}` }),
+    });
+  }
+
+  private publish(uri: string, version: number, diagnostics: Diagnostic[]): void {
+    this.host.publish({ uri, version, diagnostics });
+  }
+}

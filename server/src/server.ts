@@ -1,0 +1,22 @@
+// The language server's entry point (bundled to dist/server.js): creates the connection over
+// whatever transport the process was started with and hands it to lsp/. Nothing else lives here.
+
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { Engine } from './engine/engine';
+import { startLanguageServer } from './lsp/language-server';
+
+// VS Code passes --node-ipc, other editors --stdio (or --socket/--pipe). `loopguard server` with no
+// flag means stdio, the transport every editor can use; going through the flag (rather than passing
+// the streams) keeps the library's redirection of console output away from the protocol stream.
+const TRANSPORT_FLAGS = ['--node-ipc', '--stdio', '--socket', '--pipe'];
+if (!process.argv.slice(2).some((a) => TRANSPORT_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)))) {
+  process.argv.push('--stdio');
+}
+const connection = createConnection(ProposedFeatures.all);
+
+// The parsers load (WASM) while the client is still starting; `initialize` waits for them and
+// reports a failure as its answer.
+const engine = Engine.create();
+engine.catch(() => undefined);
+
+startLanguageServer(connection, engine);
