@@ -19,4 +19,10 @@ const connection = createConnection(ProposedFeatures.all);
 const engine = Engine.create();
 engine.catch(() => undefined);
 
+// Every handler is guarded; this is the net under a bug that escapes one. A linter that logs a bug
+// and keeps serving beats one whose crash takes the user's diagnostics (and restarts) with it.
+const describe = (e: unknown): string => (e instanceof Error ? (e.stack ?? e.message) : String(e));
+process.on('unhandledRejection', (e) => connection.console.error(`Unhandled rejection: ${describe(e)}`));
+process.on('uncaughtException', (e) => connection.console.error(`Uncaught exception: ${describe(e)}`));
+
 startLanguageServer(connection, engine);

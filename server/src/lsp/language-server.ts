@@ -6,7 +6,9 @@ import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   ErrorCodes,
+  MessageType,
   ResponseError,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   TextDocuments,
   type CodeAction,
@@ -81,7 +83,10 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
         : undefined,
       reportProblem: (problem) => {
         log.warn(`Settings: ${problem}`);
-        void connection.window.showWarningMessage(`Loopguard: ${problem}`);
+        // a notification, not window/showMessageRequest: nothing to answer, nothing to wait for
+        void connection
+          .sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `Loopguard: ${problem}` })
+          .catch(() => undefined);
       },
       logError: (m) => log.error(m),
     });

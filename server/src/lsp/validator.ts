@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Engine, SourceInput } from '../engine/engine';
+import type { AnalysisResult, Engine, SourceInput } from '../engine/engine';
 import { toDiagnostics, type AnalysedDocument } from './diagnostics';
 import type { StatusParams } from './protocol';
 import type { DocumentSettings, SettingsStore } from './settings';
@@ -77,6 +77,8 @@ export class Validator {
   /** the version last scheduled per document, so the change event that follows open is not a change */
   private readonly scheduled = new Map<string, number>();
   private readonly analysed = new Map<string, AnalysedDocument>();
+  /** the version last validated per document, also when that produced no analysis (disabled, skipped) */
+  private readonly validated = new Map<string, number>();
   /** in-flight validations, so a code action can wait for the one that covers the current version */
   private readonly running = new Map<string, Promise<void>>();
 
@@ -108,6 +110,7 @@ export class Validator {
     this.latest.delete(uri);
     this.scheduled.delete(uri);
     this.analysed.delete(uri);
+    this.validated.delete(uri);
     this.running.delete(uri);
     this.host.settings.drop(uri);
     this.host.publish({ uri, diagnostics: [] });
@@ -134,15 +137,14 @@ export class Validator {
   async current(uri: string): Promise<AnalysedDocument | undefined> {
     const doc = this.host.document(uri);
     if (!doc) return undefined;
-    const have = this.analysed.get(uri);
-    if (have?.version === doc.version) return have;
+    if (this.validated.get(uri) === doc.version) return this.analysed.get(uri);
     if (this.timers.has(uri) || !this.running.has(uri)) {
       this.cancelTimer(uri);
       void this.validate(uri);
     }
     await this.running.get(uri);
     const after = this.analysed.get(uri);
-    return after?.version === this.host.document(uri)?.version ? after : undefined;
+    return after !== undefined && after.version === this.host.document(uri)?.version ? after : undefined;
   }
 
   private cancelTimer(uri: string): void {
@@ -179,17 +181,31 @@ export class Validator {
   private analyse(doc: TextDocument, { settings, config, problems }: DocumentSettings): void {
     const { uri, version } = doc;
     const { log } = this.host;
+    this.validated.set(uri, version);
+    this.analysed.delete(uri);
     if (!settings.enable) {
-      this.analysed.delete(uri);
       this.publish(uri, version, []);
       this.host.status({ uri, state: 'ok', message: 'Disabled by loopguard.enable', lastAnalysisMs: undefined });
       return;
     }
     const t0 = performance.now();
-    const result = this.host.engine.analyse(sourceInput(doc), config);
+    let result: AnalysisResult;
+    try {
+      result = this.host.engine.analyse(sourceInput(doc), config);
+    } catch (e) {
+      // the engine isolates rules; this is a front end breaking its never-throw contract
+      log.error(`Analysing ${uri} (version ${version}) failed: ${errorText(e)}`);
+      this.publish(uri, version, []);
+      this.host.status({ uri, state: 'error', message: 'Analysis failed; see the output channel', lastAnalysisMs: undefined });
+      return;
+    }
     const ms = performance.now() - t0;
+    if (result.family === undefined) {
+      // not a language we analyse (an editor that sends every file): nothing to say about it
+      log.debug(`Not analysed ${uri}: ${result.skipped ?? 'unsupported'}`);
+      return;
+    }
     if (result.skipped !== undefined) {
-      this.analysed.delete(uri);
       this.publish(uri, version, []);
       log.info(`Skipped ${uri}: ${result.skipped}`);
       this.host.status({ uri, state: 'warning', message: `Not analysed: ${result.skipped}`, lastAnalysisMs: undefined });
@@ -200,7 +216,7 @@ export class Validator {
     this.analysed.set(uri, {
       uri,
       version,
-      family: result.family ?? 'javascript',
+      family: result.family,
       lines: result.lines,
       suppressions: result.suppressions,
       findings,
