@@ -1,0 +1,5 @@
+import { execSync } from 'child_process';
+
+export async function build() {
+  execSync('make');
+}
