@@ -1,23 +1,60 @@
-// TypeScript/JavaScript front end (TypeScript compiler API). STUB: replaced by the real implementation.
-import ts from 'typescript';
-import type { Frontend } from '../frontend';
+// TypeScript/JavaScript front end: `.ts .tsx .js .jsx .mjs .cjs .mts .cts` → SourceModel.
+//
+// Parse with the TypeScript compiler's parser only (no Program, no type checker: far too slow for
+// every keystroke), walk the tree once (walker.ts), resolve names and decide where each function
+// runs (contexts.ts), and collect only the comments that can be suppression directives (trivia.ts).
+// Never throws: a file the parser or the walk cannot handle yields a model with no calls and a
+// syntax problem that says why.
+
+import type { SourceModel } from '../../engine/model';
+import { TypeScriptFixer } from '../../fixes/typescript';
+import type { Frontend, ParsedSource, SourceInput } from '../frontend';
+import { finishModel } from './contexts';
+import type { TsFileFacts } from './facts';
+import { languageIdFor, parseSource, scriptKindFor, syntaxProblems } from './parse';
+import { TriviaIndex } from './trivia';
+import { Walker } from './walker';
+
+function analyse(input: SourceInput): SourceModel {
+  const { fileName, text } = input;
+  const scriptKind = scriptKindFor(fileName, input.languageId);
+  const languageId = input.languageId ?? languageIdFor(scriptKind);
+  try {
+    const sf = parseSource(fileName, text, scriptKind);
+    const walk = new Walker(sf, text).walk();
+    const { freeNames } = finishModel(walk);
+    const trivia = new TriviaIndex(sf, text);
+    // suppression directives all contain the word; most files never mention it
+    const comments = text.includes('loopguard') ? trivia.directiveComments() : [];
+    const facts: TsFileFacts = {
+      sf, text, fileName, scriptKind, scopes: walk.scopes, sites: walk.sites, moduleScope: walk.moduleScope,
+      freeNames, comments, trivia,
+    };
+    return {
+      family: 'javascript', languageId, fileName, text,
+      scopes: walk.scopes, calls: walk.calls, comments, syntaxProblems: syntaxProblems(sf),
+      fixer: new TypeScriptFixer(facts),
+    };
+  } catch (e) {
+    // a stack overflow on absurd nesting inside the parser itself, or a bug: degrade, never crash
+    const reason = e instanceof Error ? e.message : String(e);
+    return {
+      family: 'javascript', languageId, fileName, text,
+      scopes: [{ id: 0, kind: 'module', name: undefined, reason: undefined, span: { start: 0, end: text.length }, parent: undefined, headSpan: { start: 0, end: 0 } }],
+      calls: [], comments: [],
+      syntaxProblems: [{ span: { start: 0, end: 0 }, message: `Loopguard could not analyse this file: ${reason}` }],
+      fixer: TypeScriptFixer.inert(),
+    };
+  }
+}
 
 export function createTypeScriptFrontend(): Frontend {
   return {
     family: 'javascript',
     extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'],
     languageIds: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'],
-    parse(input) {
-      ts.createSourceFile(input.fileName, input.text, ts.ScriptTarget.Latest, true);
-      return {
-        model: {
-          family: 'javascript', languageId: input.languageId ?? 'typescript', fileName: input.fileName, text: input.text,
-          scopes: [{ id: 0, kind: 'module', name: undefined, reason: undefined, span: { start: 0, end: input.text.length }, parent: undefined, headSpan: { start: 0, end: 0 } }],
-          calls: [], comments: [], syntaxProblems: [],
-          fixer: { build: () => undefined, suppress: () => ({ title: 'Disable', edits: [] }) },
-        },
-        dispose: () => undefined,
-      };
+    parse(input: SourceInput): ParsedSource {
+      return { model: analyse(input), dispose: () => undefined };
     },
   };
 }
