@@ -47,7 +47,7 @@ let server;
 let browser;
 const cleanUp = async () => {
   await browser?.close().catch(() => {});
-  server?.stop();
+  await server?.stop();
 };
 // runTests forwards Ctrl+C as SIGINT: stop code-server's process group before leaving
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { void cleanUp().then(() => process.exit(130)); });

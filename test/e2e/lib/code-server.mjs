@@ -24,7 +24,9 @@ export const QUIET_SETTINGS = {
   'update.mode': 'none',
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'security.workspace.trust.startupPrompt': 'never',
   'git.enabled': false,
+  'files.autoSave': 'off', // the UI check saves with Ctrl+S, as on a default desktop install
 };
 
 export function writeUserSettings(userDataDir) {
@@ -78,20 +80,26 @@ export async function installExtension({ vsix, userDataDir, extensionsDir, runDi
 }
 
 /**
- * Starts code-server serving `folder` (no auth, loopback only). Resolves when /healthz answers, with its URL
+ * Starts code-server (no auth, loopback only); `workspaceTrust: true` keeps workspace trust on, so a folder opens in
+ * Restricted Mode (the user settings never prompt). Resolves when /healthz answers, with its URL
  * and a stop() that ends its whole process group.
  */
-export async function startCodeServer({ userDataDir, extensionsDir, runDir, env, logFile, extraArgs = [], readyTimeoutMs = 60_000 }) {
+export async function startCodeServer({ userDataDir, extensionsDir, runDir, env, logFile, extraArgs = [], workspaceTrust = false, readyTimeoutMs = 60_000 }) {
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const child = spawn(NODE24, [CODE_SERVER, '--config', path.join(runDir, 'config.yaml'), '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--ignore-last-opened', ...extraArgs],
+    '--disable-update-check', ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--ignore-last-opened', ...extraArgs],
   { detached: true, stdio: ['ignore', out, out], env });
   let exited = null;
-  child.on('exit', (code, signal) => { exited = `exited ${code ?? signal}`; });
-  const stop = () => {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+  const gone = new Promise((resolve) => child.on('exit', (code, signal) => { exited = `exited ${code ?? signal}`; resolve(); }));
+  /** Ends the whole process group; resolves once code-server has exited (SIGKILL after 10 s). */
+  const stop = async () => {
+    const kill = (sig) => { try { process.kill(-child.pid, sig); } catch { /* already gone */ } };
+    kill('SIGTERM');
+    let timer;
+    await Promise.race([gone, new Promise((resolve) => { timer = setTimeout(() => { kill('SIGKILL'); resolve(); }, 10_000); })]);
+    clearTimeout(timer);
   };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
@@ -99,7 +107,7 @@ export async function startCodeServer({ userDataDir, extensionsDir, runDir, env,
   for (;;) {
     if (exited) throw new Error(`code-server ${exited} before it was ready; see ${logFile}`);
     if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) { stop(); throw new Error(`code-server did not answer /healthz within ${readyTimeoutMs} ms; see ${logFile}`); }
+    if (Date.now() > deadline) { await stop(); throw new Error(`code-server did not answer /healthz within ${readyTimeoutMs} ms; see ${logFile}`); }
     await delay(200);
   }
   return { url, port, pid: child.pid, stop };

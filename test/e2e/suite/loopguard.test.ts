@@ -182,18 +182,19 @@ suite('Loopguard in a real VS Code extension host', () => {
   });
 
   test('loopguard.rules setting: off removes the diagnostics, error raises the severity, reset restores them', async () => {
-    const editor = await open('py/mixed.py');
+    const editor = await open('ts/settings.ts');
     const uri = editor.document.uri;
-    await waitForDiagnostics(uri, (d) => d.length === 1, 'one diagnostic');
+    const [d] = await waitForDiagnostics(uri, (x) => x.length === 1, 'one diagnostic');
+    assertRange(d, 3, 2, 10);
     try {
       await setRules({ [RULE]: 'off' });
-      await waitForDiagnostics(uri, (d) => d.length === 0, 'no diagnostics with the rule off');
+      await waitForDiagnostics(uri, (x) => x.length === 0, 'no diagnostics with the rule off');
       await setRules({ [RULE]: 'error' });
-      await waitForDiagnostics(uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Error, 'an Error diagnostic');
+      await waitForDiagnostics(uri, (x) => x.length === 1 && x[0].severity === vscode.DiagnosticSeverity.Error, 'an Error diagnostic');
     } finally {
       await setRules(undefined);
     }
-    await waitForDiagnostics(uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning, 'the Warning diagnostic back');
+    await waitForDiagnostics(uri, (x) => x.length === 1 && x[0].severity === vscode.DiagnosticSeverity.Warning, 'the Warning diagnostic back');
   });
 
   test('the contributed commands are registered', async () => {
@@ -212,19 +213,28 @@ suite('Loopguard in a real VS Code extension host', () => {
   });
 
   test('loopguard.restartServer: diagnostics are cleared and published again by the new server', async () => {
-    const editor = await open('py/mixed.py');
-    const uri = editor.document.uri;
-    await waitForDiagnostics(uri, (d) => d.length === 1, 'one diagnostic');
-    const recorder = new DiagnosticsRecorder(uri);
+    const files = ['py/mixed.py', 'ts/settings.ts'];
+    const uris: vscode.Uri[] = [];
+    for (const f of files) {
+      const { document } = await open(f);
+      await waitForDiagnostics(document.uri, (d) => d.length === 1, 'one diagnostic');
+      uris.push(document.uri);
+    }
+    const recorders = uris.map((u) => new DiagnosticsRecorder(u));
     try {
       await vscode.commands.executeCommand('loopguard.restartServer');
-      await recorder.until((c) => {
-        const cleared = c.indexOf(0);
-        return cleared >= 0 && c.slice(cleared + 1).some((n) => n === 1);
-      }, 'the diagnostics to be cleared and published again');
+      await Promise.all(
+        recorders.map((r) =>
+          r.until((c) => {
+            const cleared = c.indexOf(0);
+            return cleared >= 0 && c.slice(cleared + 1).some((n) => n === 1);
+          }, 'the diagnostics to be cleared and published again'),
+        ),
+      );
     } finally {
-      recorder.dispose();
+      for (const r of recorders) r.dispose();
     }
-    assert.deepEqual(lines(loopguardDiagnostics(uri)), [11]);
+    assert.deepEqual(lines(loopguardDiagnostics(uris[0])), [11]);
+    assert.deepEqual(lines(loopguardDiagnostics(uris[1])), [3]);
   });
 });

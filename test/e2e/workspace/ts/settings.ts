@@ -1,0 +1,5 @@
+import { execSync } from 'node:child_process';
+
+export const handler = async () => {
+  execSync('sync');
+};
