@@ -32,7 +32,7 @@ const SESSIONS = [
         file: 'py/poller.py',
         squiggledText: 'time.sleep',
         fixTitle: 'Replace with `await asyncio.sleep(…)`',
-        expected: 'import asyncio\nimport time\n\n\nasync def poll(client):\n    while not await client.ready():\n        await asyncio.sleep(0.5)\n    return await client.result()\n',
+        expected: 'import time\nimport asyncio\n\n\nasync def poll(client):\n    while not await client.ready():\n        await asyncio.sleep(0.5)\n    return await client.result()\n',
         fixedLine: 'await asyncio.sleep(0.5)',
         screenshots: true,
       },
@@ -61,7 +61,8 @@ const runDir = fs.mkdtempSync(path.join(OUT, 'run-'));
 const userDataDir = path.join(runDir, 'user-data');
 const extensionsDir = path.join(runDir, 'extensions');
 fs.mkdirSync(extensionsDir, { recursive: true });
-writeUserSettings(userDataDir);
+// hovers below the line keep the code above a squiggle visible in the screenshots
+writeUserSettings(userDataDir, { 'editor.hover.above': false });
 const env = isolatedEnv(path.join(runDir, 'home'));
 const logFile = path.join(OUT, 'code-server.log');
 fs.rmSync(logFile, { force: true });

@@ -29,10 +29,10 @@ export const QUIET_SETTINGS = {
   'files.autoSave': 'off', // the UI check saves with Ctrl+S, as on a default desktop install
 };
 
-export function writeUserSettings(userDataDir) {
+export function writeUserSettings(userDataDir, extra = {}) {
   const file = path.join(userDataDir, 'User', 'settings.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  if (!fs.existsSync(file)) fs.writeFileSync(file, JSON.stringify(QUIET_SETTINGS, null, 2));
+  if (!fs.existsSync(file)) fs.writeFileSync(file, JSON.stringify({ ...QUIET_SETTINGS, ...extra }, null, 2));
 }
 
 /** code-server and Chromium write into $HOME even when given their own folders: point it into the run. */
