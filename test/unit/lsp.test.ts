@@ -30,7 +30,8 @@ const RULE = 'blocking-call-in-async';
 const TS_LOAD = "import fs from 'fs';\nexport async function load(p: string) {\n  return fs.readFileSync(p, 'utf8');\n}\n";
 const TS_LOAD_FIXED = "import fs from 'fs';\nexport async function load(p: string) {\n  return await fs.promises.readFile(p, 'utf8');\n}\n";
 const PY_MAIN = 'import time\n\nasync def main():\n    time.sleep(1)\n';
-const PY_MAIN_FIXED = 'import asyncio\nimport time\n\nasync def main():\n    await asyncio.sleep(1)\n';
+// the Python fixer adds the import after the file's last top-level import
+const PY_MAIN_FIXED = 'import time\nimport asyncio\n\nasync def main():\n    await asyncio.sleep(1)\n';
 
 let uriCounter = 0;
 function uri(ext: string): string {
@@ -296,7 +297,7 @@ describe('language server over stdio', () => {
     assert.deepEqual(actions.map((a) => a.kind), [FIX_ALL_KIND]);
     const edits = editsFor(actions[0].edit, u);
     assert.equal(edits.length, 1, 'one edit over the changed range');
-    const fixed = 'import asyncio\nimport time\n\nasync def main(path):\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n    f = open(path)\n    return f\n';
+    const fixed = 'import time\nimport asyncio\n\nasync def main(path):\n    await asyncio.sleep(1)\n    await asyncio.sleep(2)\n    f = open(path)\n    return f\n';
     assert.equal(applyTextEdits(text, edits), fixed);
     const after = await apply(u, actions[0]);
     assert.deepEqual(after.map((d) => d.range), [rangeOf(fixed, 'open')], 'the unsafe fix was left for review');

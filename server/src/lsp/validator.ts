@@ -65,6 +65,10 @@ export function sourceInput(doc: TextDocument): SourceInput {
   return { fileName: sourceFileName(doc.uri, doc.languageId), text: doc.getText(), languageId: doc.languageId };
 }
 
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
@@ -224,9 +228,9 @@ export class Validator {
     this.publish(uri, version, diagnostics);
 
     const rounded = Math.round(ms * 10) / 10;
-    const syntax = result.syntaxProblems.length > 0 ? `, ${result.syntaxProblems.length} syntax error(s)` : '';
+    const syntax = result.syntaxProblems.length > 0 ? `, ${plural(result.syntaxProblems.length, 'syntax error')} (analysed what parsed)` : '';
     log.debug(
-      `Analysed ${uri} (version ${version}) in ${rounded} ms (parse ${result.timings.parseMs.toFixed(1)} ms, rules ${result.timings.rulesMs.toFixed(1)} ms): ${findings.size} finding(s)${syntax}`,
+      `Analysed ${uri} (version ${version}) in ${rounded} ms (parse ${result.timings.parseMs.toFixed(1)} ms, rules ${result.timings.rulesMs.toFixed(1)} ms): ${plural(findings.size, 'finding')}${syntax}`,
     );
     if (ms > settings.timeBudgetMs) {
       log.warn(`Analysing ${uri} took ${rounded} ms, over loopguard.timeBudgetMs (${settings.timeBudgetMs} ms)`);
@@ -240,7 +244,7 @@ export class Validator {
           ? { state: 'warning', message: `Slow: ${rounded} ms, over the ${settings.timeBudgetMs} ms budget` }
           : problems.length > 0
             ? { state: 'warning', message: 'Some loopguard settings were ignored; see the output channel' }
-            : { state: 'ok', message: `${findings.size} finding(s)${syntax}` }),
+            : { state: 'ok', message: `${plural(findings.size, 'finding')}${syntax}` }),
     });
   }
 
