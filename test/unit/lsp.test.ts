@@ -14,7 +14,13 @@ import {
   type Diagnostic,
   type Range,
 } from 'vscode-languageserver-protocol/node';
+import { applyEdits } from '../../server/src/engine/finding';
+import { parseSuppressions } from '../../server/src/engine/suppression';
+import { LineIndex } from '../../server/src/engine/text';
+import { replaceChangedRange, wants } from '../../server/src/lsp/code-actions';
+import { fileSuppressionEdit } from '../../server/src/lsp/file-suppression';
 import { COMMANDS, FIX_ALL_KIND } from '../../server/src/lsp/protocol';
+import { sourceFileName } from '../../server/src/lsp/validator';
 import { ruleDocsUrl } from '../../server/src/rules/registry';
 import {
   FULL_CAPABILITIES,
@@ -465,5 +471,74 @@ describe('language server with a client that has no workspace/configuration', ()
     const second = await client.diagnostics.next(`revalidated ${u}`, (p) => p.uri === u, again);
     assert.deepEqual(second.diagnostics.map((d) => d.severity), [DiagnosticSeverity.Hint]);
     assert.equal(await client.shutdown(), 0);
+  });
+});
+
+describe('lsp helpers', () => {
+  it('fix-all replaces only the changed middle, never splitting a surrogate pair or a CRLF', () => {
+    const cases: Array<[string, string]> = [
+      ['a = 1\nb = 2\n', 'a = 1\nb = 3\n'],
+      ['x 😀 y', 'x 😃 y'],
+      ['a\r\nb', 'a\r\r\nb'],
+      ['same', 'same'],
+      ['', 'new'],
+      ['abcabc', 'abc'],
+    ];
+    for (const [before, after] of cases) {
+      const change = replaceChangedRange(before, after);
+      if (before === after) {
+        assert.equal(change, undefined);
+        continue;
+      }
+      assert.ok(change);
+      assert.equal(applyEdits(before, [change]), after, JSON.stringify([before, after]));
+      for (const at of [change.start, change.end]) {
+        const c = before.charCodeAt(at);
+        assert.ok(!(c >= 0xdc00 && c <= 0xdfff), `edit boundary ${at} splits a surrogate pair in ${JSON.stringify(before)}`);
+        assert.ok(!(c === 10 && before.charCodeAt(at - 1) === 13), `edit boundary ${at} splits a CRLF in ${JSON.stringify(before)}`);
+      }
+    }
+    assert.deepEqual(replaceChangedRange('a = 1\nb = 2\n', 'a = 1\nb = 3\n'), { start: 10, end: 11, newText: '3' });
+    assert.deepEqual(replaceChangedRange('x 😀 y', 'x 😃 y'), { start: 2, end: 4, newText: '😃' });
+  });
+
+  it('a file suppression goes after a shebang and a Python encoding line, or joins an existing one', () => {
+    const add = (family: 'javascript' | 'python', text: string, comments: Array<{ start: number; end: number }> = []): string => {
+      const lines = new LineIndex(text);
+      const suppressions = parseSuppressions(
+        family,
+        comments.map((span) => ({ span, text: text.slice(span.start, span.end) })),
+        lines,
+      );
+      return applyEdits(text, [fileSuppressionEdit(family, lines, suppressions, RULE)]);
+    };
+    assert.equal(add('javascript', 'run();\n'), `// loopguard-ignore-file ${RULE}\nrun();\n`);
+    assert.equal(add('javascript', '#!/usr/bin/env node\r\nrun();\r\n'), `#!/usr/bin/env node\r\n// loopguard-ignore-file ${RULE}\r\nrun();\r\n`);
+    assert.equal(add('javascript', '#!/usr/bin/env node'), `#!/usr/bin/env node\n// loopguard-ignore-file ${RULE}`);
+    assert.equal(add('python', '# coding: latin-1\nimport time\n'), `# coding: latin-1\n# loopguard: ignore-file[${RULE}]\nimport time\n`);
+    assert.equal(add('python', '"""doc"""\n'), `# loopguard: ignore-file[${RULE}]\n"""doc"""\n`);
+    const js = '// loopguard-ignore-file other-rule\nrun();\n';
+    assert.equal(add('javascript', js, [{ start: 0, end: js.indexOf('\n') }]), `// loopguard-ignore-file other-rule ${RULE}\nrun();\n`);
+    const py = '# loopguard: ignore-file[other-rule]\nimport time\n';
+    assert.equal(add('python', py, [{ start: 0, end: py.indexOf('\n') }]), `# loopguard: ignore-file[other-rule, ${RULE}]\nimport time\n`);
+  });
+
+  it('code-action kinds: `only` selects by prefix', () => {
+    assert.ok(wants(undefined, CodeActionKind.QuickFix));
+    assert.ok(wants(['source'], FIX_ALL_KIND));
+    assert.ok(wants(['source.fixAll'], FIX_ALL_KIND));
+    assert.ok(wants([FIX_ALL_KIND], FIX_ALL_KIND));
+    assert.ok(!wants(['source.fixAll.eslint'], FIX_ALL_KIND));
+    assert.ok(!wants(['quickfix'], FIX_ALL_KIND));
+    assert.ok(!wants(['source.organizeImports'], FIX_ALL_KIND));
+  });
+
+  it('front ends see a file name whose extension matches the language id', () => {
+    assert.equal(sourceFileName('file:///w/a%20b/x.ts', 'typescript'), '/w/a b/x.ts');
+    assert.equal(sourceFileName('file:///w/x.mjs', 'javascript'), '/w/x.mjs');
+    assert.equal(sourceFileName('file:///w/x.pyi', 'python'), '/w/x.pyi');
+    assert.equal(sourceFileName('file:///w/Jakefile', 'javascript'), '/w/Jakefile.js');
+    assert.equal(sourceFileName('untitled:Untitled-1', 'typescriptreact'), 'Untitled-1.tsx');
+    assert.equal(sourceFileName('file:///w/view.js', 'javascriptreact'), '/w/view.js.jsx');
   });
 });
