@@ -20,6 +20,9 @@ import type { BuiltFix, FileFixer } from './fixer';
 import { ImportPlanner, newPlan, type ImportPlan } from './typescript/imports';
 import { suppressionEdit } from './typescript/suppress';
 
+const SK = ts.SyntaxKind;
+const NF = ts.NodeFlags;
+
 /** exec/execFile options that the promisified versions accept and treat the same way. */
 const EXEC_OPTIONS = new Set([
   'cwd', 'env', 'encoding', 'timeout', 'maxBuffer', 'killSignal', 'uid', 'gid', 'windowsHide', 'shell', 'signal',
@@ -30,10 +33,10 @@ const EXEC_OPTIONS = new Set([
 function looksLikeFileDescriptor(arg: ts.Expression | undefined): boolean {
   if (!arg) return false;
   const e = skipOuter(arg);
-  if (e.kind === ts.SyntaxKind.NumericLiteral) return true;
+  if (e.kind === SK.NumericLiteral) return true;
   const name =
-    e.kind === ts.SyntaxKind.Identifier ? (e as ts.Identifier).text
-    : e.kind === ts.SyntaxKind.PropertyAccessExpression ? (e as ts.PropertyAccessExpression).name.text
+    e.kind === SK.Identifier ? (e as ts.Identifier).text
+    : e.kind === SK.PropertyAccessExpression ? (e as ts.PropertyAccessExpression).name.text
     : undefined;
   return name !== undefined && /^(?:fd|.*Fd|.*FD|fileDescriptor|descriptor)$/.test(name);
 }
@@ -42,10 +45,10 @@ function objectLiteralKeys(e: ts.ObjectLiteralExpression): { keys: Map<string, t
   const keys = new Map<string, ts.Expression | undefined>();
   let spread = false;
   for (const p of e.properties) {
-    if (p.kind === ts.SyntaxKind.SpreadAssignment) spread = true;
-    else if (p.kind === ts.SyntaxKind.PropertyAssignment && (p.name.kind === ts.SyntaxKind.Identifier || p.name.kind === ts.SyntaxKind.StringLiteral)) {
+    if (p.kind === SK.SpreadAssignment) spread = true;
+    else if (p.kind === SK.PropertyAssignment && (p.name.kind === SK.Identifier || p.name.kind === SK.StringLiteral)) {
       keys.set(p.name.text, p.initializer);
-    } else if (p.kind === ts.SyntaxKind.ShorthandPropertyAssignment) keys.set(p.name.text, undefined);
+    } else if (p.kind === SK.ShorthandPropertyAssignment) keys.set(p.name.text, undefined);
     else spread = true; // methods, computed keys: not an options bag we can read
   }
   return { keys, spread };
@@ -55,7 +58,7 @@ function objectLiteralKeys(e: ts.ObjectLiteralExpression): { keys: Map<string, t
 function hasUnsupportedOption(node: ts.CallExpression, names: readonly string[]): boolean {
   for (const a of node.arguments) {
     const e = skipOuter(a);
-    if (e.kind !== ts.SyntaxKind.ObjectLiteralExpression) continue;
+    if (e.kind !== SK.ObjectLiteralExpression) continue;
     const { keys } = objectLiteralKeys(e as ts.ObjectLiteralExpression);
     if (names.some((n) => keys.has(n))) return true;
   }
@@ -78,12 +81,12 @@ export class TypeScriptFixer implements FileFixer {
     const facts = this.facts;
     if (!facts) return undefined;
     const site = this.site(call);
-    if (!site || site.node.kind !== ts.SyntaxKind.CallExpression) return undefined;
+    if (!site || site.node.kind !== SK.CallExpression) return undefined;
     if (facts.scopes[call.scope]?.kind !== 'async') return undefined;
     if ((site.flags & (SITE_AWAITED | SITE_AWAIT_ILLEGAL)) !== 0) return undefined;
     const node = site.node as ts.CallExpression;
     // `fs?.readFileSync(p)` / `readFileSync?.(p)`: the twin would not keep the short-circuit
-    if ((node.flags & ts.NodeFlags.OptionalChain) !== 0) return undefined;
+    if ((node.flags & NF.OptionalChain) !== 0) return undefined;
     if (!spec.module || !spec.name) return undefined;
     try {
       switch (spec.kind) {
@@ -156,7 +159,7 @@ export class TypeScriptFixer implements FileFixer {
     if (module === 'fs/promises' && looksLikeFileDescriptor(node.arguments[0])) return undefined;
     if (module === 'fs/promises' && hasUnsupportedOption(node, ['throwIfNoEntry'])) return undefined;
     const plan = newPlan();
-    const ref = this.imports().ref(site, { module, name: spec.name as string, blockingModule: this.blockingModule(site), namespacePath: spec.namespacePath }, plan);
+    const ref = this.imports().ref(site, { module, name: spec.name as string, blockingModule: this.blockingModule(site), namespacePath: spec.namespacePath, twin: true }, plan);
     if (ref === undefined) return undefined;
     return this.replaceCall(site, node, ref, plan, `Replace with \`await ${ref}(…)\``);
   }
@@ -179,19 +182,19 @@ export class TypeScriptFixer implements FileFixer {
    */
   private promisifyExec(site: CallSite, node: ts.CallExpression, spec: FixSpec): BuiltFix | undefined {
     const args = node.arguments;
-    if (args.some((a) => a.kind === ts.SyntaxKind.SpreadElement)) return undefined;
+    if (args.some((a) => a.kind === SK.SpreadElement)) return undefined;
     const isFile = spec.name === 'execFile';
     let opts: ts.Expression | undefined;
     let optsKnown = true;
     if (isFile) {
       const second = args[1] && skipOuter(args[1]);
-      if (second?.kind === ts.SyntaxKind.ObjectLiteralExpression) opts = second;
+      if (second?.kind === SK.ObjectLiteralExpression) opts = second;
       else if (args[2]) opts = skipOuter(args[2]);
-      else if (second && second.kind !== ts.SyntaxKind.ArrayLiteralExpression) optsKnown = false; // args or options?
+      else if (second && second.kind !== SK.ArrayLiteralExpression) optsKnown = false; // args or options?
     } else if (args[1]) opts = skipOuter(args[1]);
     let hasEncoding = false;
     if (opts) {
-      if (opts.kind !== ts.SyntaxKind.ObjectLiteralExpression) optsKnown = false;
+      if (opts.kind !== SK.ObjectLiteralExpression) optsKnown = false;
       else {
         const { keys, spread } = objectLiteralKeys(opts as ts.ObjectLiteralExpression);
         if (keys.has('input') || keys.has('stdio')) return undefined;

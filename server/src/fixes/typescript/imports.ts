@@ -15,6 +15,8 @@ import {
 import type { TsFileFacts } from '../../frontends/typescript/facts';
 import type { CallSite } from '../../frontends/typescript/walker';
 
+const SK = ts.SyntaxKind;
+
 const BUILTINS = new Set(builtinModules);
 
 /** The imports one fix needs, gathered over its refs, turned into edits by ImportPlanner.finish. */
@@ -37,6 +39,19 @@ export interface RefRequest {
   /** the module of the blocking call, and how the twin is reached from a namespace of it */
   blockingModule?: string;
   namespacePath?: string;
+  /** the async twin of the blocking function (named `<name>Async` if its name is taken) */
+  twin?: boolean;
+}
+
+/**
+ * The name to import `module.name` under when `name` is taken: `readFileAsync` for a twin reads as
+ * what it is; a helper gets its module's name in front (`utilPromisify`, `zlibGzip`).
+ */
+function aliasFor(req: RefRequest): string {
+  if (req.twin) return `${req.name}Async`;
+  const base = req.module.replace(/^@/, '').split(/[^A-Za-z0-9]+/).filter(Boolean)
+    .map((w, i) => (i === 0 ? w : w[0].toUpperCase() + w.slice(1))).join('');
+  return `${base}${req.name[0].toUpperCase()}${req.name.slice(1)}`;
 }
 
 /** `fs/promises` is also reachable as `fs.promises` (and so on for the other `/promises` modules). */
@@ -48,10 +63,10 @@ function promisesAlias(module: string): { root: string; member: string } | undef
 /** The longest prefix of a callee's member chain that is a module namespace: `fs` in `fs.readFileSync`. */
 export function namespacePrefix(callee: ts.Expression, lex: LexScope): { prefix: ts.Expression; module: string } | undefined {
   let e = skipOuter(callee);
-  if (e.kind === ts.SyntaxKind.BinaryExpression && (e as ts.BinaryExpression).operatorToken.kind === ts.SyntaxKind.CommaToken) {
+  if (e.kind === SK.BinaryExpression && (e as ts.BinaryExpression).operatorToken.kind === SK.CommaToken) {
     e = skipOuter((e as ts.BinaryExpression).right);
   }
-  while (e.kind === ts.SyntaxKind.PropertyAccessExpression || e.kind === ts.SyntaxKind.ElementAccessExpression) {
+  while (e.kind === SK.PropertyAccessExpression || e.kind === SK.ElementAccessExpression) {
     e = (e as ts.PropertyAccessExpression | ts.ElementAccessExpression).expression;
     const t = resolveExpression(e, lex);
     if (t?.kind === 'module' && t.path.length === 0) return { prefix: e, module: t.root };
@@ -92,7 +107,7 @@ export class ImportPlanner {
     }
     const existing = this.existingRef(site, req);
     if (existing) return existing;
-    const local = this.pickName(site, req.name, plan.taken);
+    const local = this.pickName(site, req.name, aliasFor(req), plan.taken);
     if (local === undefined) return undefined;
     plan.taken.add(local);
     this.addImport({ module: req.module, imported: req.name, local }, plan);
@@ -141,12 +156,12 @@ export class ImportPlanner {
   }
 
   /** `wanted` if nothing at the call site or at the top of the file would clash with it, else an alias. */
-  private pickName(site: CallSite, wanted: string, taken: Set<string>): string | undefined {
+  private pickName(site: CallSite, wanted: string, alias: string, taken: Set<string>): string | undefined {
     const free = (n: string) =>
       !taken.has(n) && lookup(site.lex, n) === undefined && !this.facts.freeNames.has(n) && !this.facts.moduleScope.names?.has(n);
     if (free(wanted)) return wanted;
     for (let i = 1; i < 50; i++) {
-      const candidate = i === 1 ? `${wanted}Async` : `${wanted}Async${i}`;
+      const candidate = i === 1 ? alias : `${alias}${i}`;
       if (free(candidate)) return candidate;
     }
     return undefined;
@@ -162,21 +177,21 @@ export class ImportPlanner {
     let quote: string | undefined;
     let semi: string | undefined;
     for (const s of sf.statements) {
-      if (s.kind === ts.SyntaxKind.ImportDeclaration || s.kind === ts.SyntaxKind.ImportEqualsDeclaration) {
+      if (s.kind === SK.ImportDeclaration || s.kind === SK.ImportEqualsDeclaration) {
         hasImport = true;
-        quote ??= quoteOf(s.kind === ts.SyntaxKind.ImportDeclaration ? (s as ts.ImportDeclaration).moduleSpecifier : undefined, text);
+        quote ??= quoteOf(s.kind === SK.ImportDeclaration ? (s as ts.ImportDeclaration).moduleSpecifier : undefined, text);
         semi ??= text.charCodeAt(s.end - 1) === 59 /* ; */ ? ';' : '';
       } else if (this.isRequireStatement(s)) {
         hasRequire = true;
         quote ??= quoteOf(requireArgument(s), text);
         semi ??= text.charCodeAt(s.end - 1) === 59 ? ';' : '';
       } else if (
-        s.kind === ts.SyntaxKind.ExportAssignment || s.kind === ts.SyntaxKind.ExportDeclaration ||
-        (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
+        s.kind === SK.ExportAssignment || s.kind === SK.ExportDeclaration ||
+        (ts.canHaveModifiers(s) && ts.getModifiers(s)?.some((m) => m.kind === SK.ExportKeyword))
       ) {
         hasExport = true;
       }
-      if (semi === undefined && s.kind !== ts.SyntaxKind.FunctionDeclaration && s.kind !== ts.SyntaxKind.ClassDeclaration && s.kind !== ts.SyntaxKind.Block) {
+      if (semi === undefined && s.kind !== SK.FunctionDeclaration && s.kind !== SK.ClassDeclaration && s.kind !== SK.Block) {
         semi = text.charCodeAt(s.end - 1) === 59 ? ';' : '';
       }
     }
@@ -191,7 +206,7 @@ export class ImportPlanner {
 
   /** `const x = require('m')`, `const { a } = require('m').b`, `var x = __importDefault(require('m'))` */
   private isRequireStatement(s: ts.Statement): boolean {
-    if (s.kind !== ts.SyntaxKind.VariableStatement) return false;
+    if (s.kind !== SK.VariableStatement) return false;
     const decls = (s as ts.VariableStatement).declarationList.declarations;
     return decls.length > 0 && decls.every((d) => d.initializer !== undefined && isRequireOf(d.initializer, this.facts.moduleScope) !== undefined);
   }
@@ -205,7 +220,7 @@ export class ImportPlanner {
     let firstCode: ts.Statement | undefined;
     let lastDirective: ts.Statement | undefined;
     for (const s of sf.statements) {
-      const isImport = s.kind === ts.SyntaxKind.ImportDeclaration || s.kind === ts.SyntaxKind.ImportEqualsDeclaration;
+      const isImport = s.kind === SK.ImportDeclaration || s.kind === SK.ImportEqualsDeclaration;
       if (style.esm) {
         if (isImport) last = s;
         continue;
@@ -252,20 +267,20 @@ export class ImportPlanner {
     const { sf } = this.facts;
     const style = this.getStyle();
     for (const s of sf.statements) {
-      if (style.esm && s.kind === ts.SyntaxKind.ImportDeclaration) {
+      if (style.esm && s.kind === SK.ImportDeclaration) {
         const d = s as ts.ImportDeclaration;
         const nb = d.importClause?.namedBindings;
         if (!ts.isStringLiteral(d.moduleSpecifier) || normaliseModule(d.moduleSpecifier.text) !== imp.module) continue;
-        if (!nb || nb.kind !== ts.SyntaxKind.NamedImports || d.importClause?.isTypeOnly || nb.elements.length === 0) continue;
+        if (!nb || nb.kind !== SK.NamedImports || d.importClause?.isTypeOnly || nb.elements.length === 0) continue;
         const lastEl = nb.elements[nb.elements.length - 1];
         const text = imp.imported === imp.local ? imp.local : `${imp.imported} as ${imp.local}`;
         return { start: lastEl.end, end: lastEl.end, newText: `, ${text}` };
       }
-      if (!style.esm && s.kind === ts.SyntaxKind.VariableStatement) {
+      if (!style.esm && s.kind === SK.VariableStatement) {
         const decls = (s as ts.VariableStatement).declarationList.declarations;
         if (decls.length !== 1) continue;
         const d = decls[0];
-        if (d.name.kind !== ts.SyntaxKind.ObjectBindingPattern || !d.initializer) continue;
+        if (d.name.kind !== SK.ObjectBindingPattern || !d.initializer) continue;
         const req = isRequireOf(d.initializer, this.facts.moduleScope);
         if (req === undefined || req.root !== imp.module || req.path.length > 0) continue;
         const els = d.name.elements;
@@ -280,15 +295,15 @@ export class ImportPlanner {
 }
 
 function isDirective(s: ts.Statement): boolean {
-  return s.kind === ts.SyntaxKind.ExpressionStatement && (s as ts.ExpressionStatement).expression.kind === ts.SyntaxKind.StringLiteral;
+  return s.kind === SK.ExpressionStatement && (s as ts.ExpressionStatement).expression.kind === SK.StringLiteral;
 }
 
 /** The module a `require(…)` initialiser loads (through interop helpers and member accesses), if it is one. */
 function isRequireOf(init: ts.Expression, moduleScope: LexScope): Target | undefined {
   let e = skipOuter(init);
   // `require('fs').promises`: a member of the required module
-  while (e.kind === ts.SyntaxKind.PropertyAccessExpression) e = skipOuter((e as ts.PropertyAccessExpression).expression);
-  if (e.kind !== ts.SyntaxKind.CallExpression) return undefined;
+  while (e.kind === SK.PropertyAccessExpression) e = skipOuter((e as ts.PropertyAccessExpression).expression);
+  if (e.kind !== SK.CallExpression) return undefined;
   const t = resolveExpression(e, moduleScope);
   if (t?.kind !== 'module') return undefined;
   // the outermost initialiser decides the path (require('fs').promises → fs.promises)
@@ -300,9 +315,9 @@ function requireArgument(s: ts.Statement): ts.Expression | undefined {
   let found: ts.Expression | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (n.kind === ts.SyntaxKind.CallExpression) {
+    if (n.kind === SK.CallExpression) {
       const c = n as ts.CallExpression;
-      if (c.expression.kind === ts.SyntaxKind.Identifier && (c.expression as ts.Identifier).text === 'require' && c.arguments.length === 1) {
+      if (c.expression.kind === SK.Identifier && (c.expression as ts.Identifier).text === 'require' && c.arguments.length === 1) {
         found = c.arguments[0];
         return;
       }
@@ -321,7 +336,7 @@ function endOfLineIfOnlyComment(text: string, offset: number): number {
 }
 
 function quoteOf(spec: ts.Expression | undefined, text: string): string | undefined {
-  if (!spec || spec.kind !== ts.SyntaxKind.StringLiteral) return undefined;
+  if (!spec || spec.kind !== SK.StringLiteral) return undefined;
   const c = text[spec.end - 1];
   return c === '"' || c === "'" ? c : undefined;
 }

@@ -11,6 +11,8 @@
 
 import ts from 'typescript';
 
+const SK = ts.SyntaxKind;
+
 /** What an expression denotes, when the front end can name it. */
 export interface Target {
   /**
@@ -101,11 +103,11 @@ const MAX_DEPTH = 40;
 export function skipOuter(node: ts.Expression): ts.Expression {
   for (;;) {
     switch (node.kind) {
-      case ts.SyntaxKind.ParenthesizedExpression:
-      case ts.SyntaxKind.AsExpression:
-      case ts.SyntaxKind.SatisfiesExpression:
-      case ts.SyntaxKind.NonNullExpression:
-      case ts.SyntaxKind.TypeAssertionExpression:
+      case SK.ParenthesizedExpression:
+      case SK.AsExpression:
+      case SK.SatisfiesExpression:
+      case SK.NonNullExpression:
+      case SK.TypeAssertionExpression:
         node = (node as ts.ParenthesizedExpression).expression;
         break;
       default:
@@ -115,7 +117,7 @@ export function skipOuter(node: ts.Expression): ts.Expression {
 }
 
 export function isStringLike(node: ts.Node): node is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral {
-  return node.kind === ts.SyntaxKind.StringLiteral || node.kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral;
+  return node.kind === SK.StringLiteral || node.kind === SK.NoSubstitutionTemplateLiteral;
 }
 
 /** The member a binding denotes, following aliases. Memoised on the binding. */
@@ -163,7 +165,7 @@ export function resolveExpression(expr: ts.Expression, scope: LexScope, depth = 
   if (depth > MAX_DEPTH) return undefined;
   const e = skipOuter(expr);
   switch (e.kind) {
-    case ts.SyntaxKind.Identifier: {
+    case SK.Identifier: {
       const name = (e as ts.Identifier).text;
       const b = lookup(scope, name);
       if (b) return resolveBinding(b, depth + 1);
@@ -171,24 +173,24 @@ export function resolveExpression(expr: ts.Expression, scope: LexScope, depth = 
       if (GLOBAL_OBJECTS.has(name)) return { kind: 'global-object', root: name, path: [] };
       return KNOWN_GLOBALS.has(name) ? { kind: 'global', root: name, path: [] } : undefined;
     }
-    case ts.SyntaxKind.PropertyAccessExpression: {
+    case SK.PropertyAccessExpression: {
       const pa = e as ts.PropertyAccessExpression;
-      if (pa.name.kind !== ts.SyntaxKind.Identifier) return undefined;
+      if (pa.name.kind !== SK.Identifier) return undefined;
       const t = resolveExpression(pa.expression, scope, depth + 1);
       return t && member(t, pa.name.text);
     }
-    case ts.SyntaxKind.ElementAccessExpression: {
+    case SK.ElementAccessExpression: {
       const ea = e as ts.ElementAccessExpression;
       if (!isStringLike(ea.argumentExpression)) return undefined;
       const t = resolveExpression(ea.expression, scope, depth + 1);
       return t && member(t, ea.argumentExpression.text);
     }
-    case ts.SyntaxKind.CallExpression: {
+    case SK.CallExpression: {
       const call = e as ts.CallExpression;
       const callee = skipOuter(call.expression);
       const calleeName =
-        callee.kind === ts.SyntaxKind.Identifier ? (callee as ts.Identifier).text
-        : callee.kind === ts.SyntaxKind.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).name.text
+        callee.kind === SK.Identifier ? (callee as ts.Identifier).text
+        : callee.kind === SK.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).name.text
         : undefined;
       if (calleeName !== undefined && INTEROP_HELPERS.has(calleeName) && call.arguments.length >= 1) {
         return resolveExpression(call.arguments[0], scope, depth + 1);
@@ -203,21 +205,21 @@ export function resolveExpression(expr: ts.Expression, scope: LexScope, depth = 
       }
       return undefined;
     }
-    case ts.SyntaxKind.AwaitExpression: {
+    case SK.AwaitExpression: {
       // `await import('node:fs')` is the module namespace
       const inner = skipOuter((e as ts.AwaitExpression).expression);
-      if (inner.kind === ts.SyntaxKind.CallExpression) {
+      if (inner.kind === SK.CallExpression) {
         const call = inner as ts.CallExpression;
-        if (call.expression.kind === ts.SyntaxKind.ImportKeyword && call.arguments.length >= 1 && isStringLike(call.arguments[0])) {
+        if (call.expression.kind === SK.ImportKeyword && call.arguments.length >= 1 && isStringLike(call.arguments[0])) {
           return { kind: 'module', root: normaliseModule(call.arguments[0].text), path: [] };
         }
       }
       return undefined;
     }
-    case ts.SyntaxKind.BinaryExpression: {
+    case SK.BinaryExpression: {
       // `(0, fs_1.readFileSync)(…)`: how compilers call an imported function without a `this`
       const bin = e as ts.BinaryExpression;
-      return bin.operatorToken.kind === ts.SyntaxKind.CommaToken ? resolveExpression(bin.right, scope, depth + 1) : undefined;
+      return bin.operatorToken.kind === SK.CommaToken ? resolveExpression(bin.right, scope, depth + 1) : undefined;
     }
     default:
       return undefined;

@@ -7,9 +7,11 @@ import ts from 'typescript';
 import type { FunctionScope, ScopeKind } from '../../engine/model';
 import {
   isGlobal, isModuleMember, isStringLike, lookup, qualifiedName, resolveBinding, resolveExpression, skipOuter,
-  type LexScope, type Target,
+  type Target,
 } from './bindings';
 import type { CallSite, FunctionContext, WalkResult } from './walker';
+
+const SK = ts.SyntaxKind;
 
 /** Callbacks an array method calls synchronously, right where it is written. */
 const ARRAY_METHODS = new Set([
@@ -34,7 +36,7 @@ const HANDLER_DECORATORS: Record<string, string> = {
   MessagePattern: 'message handler', EventPattern: 'message handler', SubscribeMessage: 'message handler',
 };
 /** parameters that by convention hold a callback: `crypto.randomBytes(n, cb)` then does not block */
-const CALLBACK_PARAM = /^(?:cb|callback|done|next|fn|.*Callback|.*Cb|.*Handler)$/;
+const CALLBACK_PARAM = /^(?:cb|callback|done|next|fn|func|handler|listener|resolve|reject|on[A-Z]\w*|\w+(?:Callback|Cb|Handler|Listener|Fn))$/;
 
 interface Classification {
   kind: ScopeKind;
@@ -45,12 +47,12 @@ function isPathLiteral(node: ts.Expression | undefined): boolean {
   if (!node) return false;
   const e = skipOuter(node);
   if (isStringLike(e)) return e.text.startsWith('/') || e.text.startsWith('*');
-  if (e.kind === ts.SyntaxKind.TemplateExpression) {
+  if (e.kind === SK.TemplateExpression) {
     const head = (e as ts.TemplateExpression).head.text;
     return head.startsWith('/') || head.startsWith('*');
   }
-  if (e.kind === ts.SyntaxKind.RegularExpressionLiteral) return true;
-  if (e.kind === ts.SyntaxKind.ArrayLiteralExpression) {
+  if (e.kind === SK.RegularExpressionLiteral) return true;
+  if (e.kind === SK.ArrayLiteralExpression) {
     const els = (e as ts.ArrayLiteralExpression).elements;
     return els.length > 0 && els.every((x) => isPathLiteral(x));
   }
@@ -59,23 +61,23 @@ function isPathLiteral(node: ts.Expression | undefined): boolean {
 
 function receiverName(callee: ts.PropertyAccessExpression): string | undefined {
   const r = skipOuter(callee.expression);
-  if (r.kind === ts.SyntaxKind.Identifier) return (r as ts.Identifier).text;
-  if (r.kind === ts.SyntaxKind.PropertyAccessExpression) return (r as ts.PropertyAccessExpression).name.text;
+  if (r.kind === SK.Identifier) return (r as ts.Identifier).text;
+  if (r.kind === SK.PropertyAccessExpression) return (r as ts.PropertyAccessExpression).name.text;
   return undefined;
 }
 
 function firstParamName(fn: ts.Node | undefined): string | undefined {
   if (!fn) return undefined;
   const p = (fn as ts.FunctionLikeDeclaration).parameters?.[0];
-  return p && p.name.kind === ts.SyntaxKind.Identifier ? p.name.text : undefined;
+  return p && p.name.kind === SK.Identifier ? p.name.text : undefined;
 }
 
 /** `router.route('/users').get(fn)`: the receiver is a route made from a path */
 function isRouteChain(callee: ts.PropertyAccessExpression): boolean {
   const r = skipOuter(callee.expression);
-  if (r.kind !== ts.SyntaxKind.CallExpression) return false;
+  if (r.kind !== SK.CallExpression) return false;
   const inner = skipOuter((r as ts.CallExpression).expression);
-  if (inner.kind !== ts.SyntaxKind.PropertyAccessExpression) return false;
+  if (inner.kind !== SK.PropertyAccessExpression) return false;
   const name = (inner as ts.PropertyAccessExpression).name.text;
   if (name === 'route') return isPathLiteral((r as ts.CallExpression).arguments[0]);
   // `.route('/x').get(a).post(b)`
@@ -112,7 +114,7 @@ export function classifyContext(ctx: FunctionContext, fn: ts.Node | undefined, c
     if (argIndex === 1 && isGlobal(calleeTarget, 'Array', 'from')) return { kind: 'inline', reason: 'Array.from callback' };
   }
   const callee = skipOuter(node.expression);
-  if (callee.kind !== ts.SyntaxKind.PropertyAccessExpression) return undefined;
+  if (callee.kind !== SK.PropertyAccessExpression) return undefined;
   const pa = callee as ts.PropertyAccessExpression;
   const method = pa.name.text;
   const args = node.arguments ?? [];
@@ -160,39 +162,34 @@ export function finishModel(walk: WalkResult): { freeNames: Set<string>; workerF
     if (t) targets.set(site, t);
     site.call.name = qualifiedName(t);
     const bare = skipOuter(callee);
-    if (bare.kind === ts.SyntaxKind.Identifier && !lookup(site.lex, (bare as ts.Identifier).text)) freeNames.add((bare as ts.Identifier).text);
+    if (bare.kind === SK.Identifier && !lookup(site.lex, (bare as ts.Identifier).text)) freeNames.add((bare as ts.Identifier).text);
     const rawArgs = site.node.arguments;
-    if (rawArgs) {
-      for (let i = 0; i < rawArgs.length; i++) {
-        if (site.call.args[i].isFunction) continue;
-        site.call.args[i].isFunction = refersToFunction(rawArgs[i], site.lex);
+    if (!rawArgs) continue;
+    for (let i = 0; i < rawArgs.length; i++) {
+      const arg = skipOuter(rawArgs[i]);
+      if (arg.kind === SK.CallExpression) {
+        // `this.onData.bind(this)`
+        const c = skipOuter((arg as ts.CallExpression).expression);
+        if (c.kind === SK.PropertyAccessExpression && (c as ts.PropertyAccessExpression).name.text === 'bind') site.call.args[i].isFunction = true;
+        continue;
       }
+      if (arg.kind !== SK.Identifier) continue;
+      const b = lookup(site.lex, (arg as ts.Identifier).text);
+      if (!b) continue;
+      if (b.kind === 'function' || (b.kind === 'param' && CALLBACK_PARAM.test(b.name))) site.call.args[i].isFunction = true;
+      // a function handed over by name (`app.get('/users', listUsers)`) runs where an inline one
+      // would; only event-loop and worker contexts transfer: an array callback declared elsewhere
+      // runs in its caller's context, not in its lexical parent's
+      const id = b.fn && walk.fnScopeIds.get(b.fn);
+      if (id === undefined || walk.scopes[id].kind !== 'sync') continue;
+      const c = classifyContext({ site, argIndex: i }, b.fn, t);
+      if (c && (c.kind === 'loop-callback' || c.kind === 'offloaded')) apply(walk.scopes[id], c);
     }
   }
 
   for (const { scope, context, fn } of walk.pending) {
     const c = classifyContext(context, fn, targets.get(context.site));
     if (c) apply(scope, c);
-  }
-
-  // functions passed by name (`app.get('/users', listUsers)`) run where an inline one would
-  for (const site of walk.sites) {
-    const rawArgs = site.node.arguments;
-    if (!rawArgs) continue;
-    for (let i = 0; i < rawArgs.length; i++) {
-      const arg = skipOuter(rawArgs[i]);
-      if (arg.kind !== ts.SyntaxKind.Identifier) continue;
-      const b = lookup(site.lex, (arg as ts.Identifier).text);
-      if (!b?.fn) continue;
-      const id = walk.fnScopeIds.get(b.fn);
-      if (id === undefined) continue;
-      const scope = walk.scopes[id];
-      if (scope.kind !== 'sync') continue;
-      const c = classifyContext({ site, argIndex: i }, b.fn, targets.get(site));
-      // by name, only event-loop and worker contexts transfer: an array callback declared elsewhere
-      // runs in its caller's context, not in its lexical parent's
-      if (c && (c.kind === 'loop-callback' || c.kind === 'offloaded')) apply(scope, c);
-    }
   }
 
   for (const d of walk.decorated) {
@@ -227,20 +224,4 @@ export function finishModel(walk: WalkResult): { freeNames: Set<string>; workerF
     }
   }
   return { freeNames, workerFile };
-}
-
-/** A local function, `x.bind(…)`, or a parameter named like a callback. */
-function refersToFunction(arg: ts.Expression, lex: LexScope): boolean {
-  const e = skipOuter(arg);
-  if (e.kind === ts.SyntaxKind.Identifier) {
-    const b = lookup(lex, (e as ts.Identifier).text);
-    if (!b) return false;
-    if (b.kind === 'function') return true;
-    return b.kind === 'param' && CALLBACK_PARAM.test(b.name);
-  }
-  if (e.kind === ts.SyntaxKind.CallExpression) {
-    const callee = skipOuter((e as ts.CallExpression).expression);
-    return callee.kind === ts.SyntaxKind.PropertyAccessExpression && (callee as ts.PropertyAccessExpression).name.text === 'bind';
-  }
-  return false;
 }

@@ -37,7 +37,7 @@ function analyse(input: SourceInput): SourceModel {
     };
   } catch (e) {
     // a stack overflow on absurd nesting inside the parser itself, or a bug: degrade, never crash
-    const reason = e instanceof Error ? e.message : String(e);
+    const reason = e instanceof RangeError ? 'it nests too deeply to parse' : e instanceof Error ? e.message : String(e);
     return {
       family: 'javascript', languageId, fileName, text,
       scopes: [{ id: 0, kind: 'module', name: undefined, reason: undefined, span: { start: 0, end: text.length }, parent: undefined, headSpan: { start: 0, end: 0 } }],

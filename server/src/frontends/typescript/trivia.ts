@@ -10,6 +10,8 @@
 import ts from 'typescript';
 import type { Comment } from '../../engine/model';
 
+const SK = ts.SyntaxKind;
+
 export type TextContext = 'code' | 'comment' | 'template' | 'string' | 'jsx-text';
 
 interface Located {
@@ -35,14 +37,12 @@ function locate(sf: ts.SourceFile, offset: number): Located {
       if (c.end <= offset) lastEnd = c.end;
       return undefined;
     });
-    if (!next) return { node, scanFrom: lastEnd, leaf: !hasChildren(node) };
+    // a token (identifier, literal, template part, JSX text) is one lexeme: only its leading trivia
+    // can hold a comment; any other node is scanned token by token between its children
+    if (!next) return { node, scanFrom: lastEnd, leaf: node.kind <= SK.LastToken };
     node = next;
   }
   return { node, scanFrom: node.pos, leaf: false };
-}
-
-function hasChildren(node: ts.Node): boolean {
-  return ts.forEachChild(node, () => true) === true;
 }
 
 export class TriviaIndex {
@@ -66,12 +66,12 @@ export class TriviaIndex {
     scanner.setText(this.text, from, this.text.length - from);
     for (let guard = 0; guard < 100_000; guard++) {
       const kind = scanner.scan();
-      if (kind === ts.SyntaxKind.EndOfFileToken) return undefined;
+      if (kind === SK.EndOfFileToken) return undefined;
       const start = scanner.getTokenStart();
       const end = scanner.getTokenEnd();
       if (start > offset) return undefined;
       if (end > offset) {
-        if (kind === ts.SyntaxKind.SingleLineCommentTrivia || kind === ts.SyntaxKind.MultiLineCommentTrivia) {
+        if (kind === SK.SingleLineCommentTrivia || kind === SK.MultiLineCommentTrivia) {
           return { span: { start, end }, text: this.text.slice(start, end) };
         }
         return undefined;
@@ -106,16 +106,16 @@ export class TriviaIndex {
     if (at.leaf) {
       const start = at.node.getStart(this.sf);
       const k = at.node.kind;
-      if (k === ts.SyntaxKind.JsxText) return offset >= at.node.pos ? 'jsx-text' : 'code';
+      if (k === SK.JsxText) return offset >= at.node.pos ? 'jsx-text' : 'code';
       if (offset > start) {
         switch (k) {
-          case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
-          case ts.SyntaxKind.TemplateHead:
-          case ts.SyntaxKind.TemplateMiddle:
-          case ts.SyntaxKind.TemplateTail:
+          case SK.NoSubstitutionTemplateLiteral:
+          case SK.TemplateHead:
+          case SK.TemplateMiddle:
+          case SK.TemplateTail:
             return 'template';
-          case ts.SyntaxKind.StringLiteral:
-          case ts.SyntaxKind.RegularExpressionLiteral:
+          case SK.StringLiteral:
+          case SK.RegularExpressionLiteral:
             return 'string';
           default:
             return 'code';
@@ -129,6 +129,6 @@ export class TriviaIndex {
   /** The JsxText node containing `offset`, if any (for its whitespace). */
   jsxTextAt(offset: number): ts.JsxText | undefined {
     const at = locate(this.sf, offset);
-    return at.node.kind === ts.SyntaxKind.JsxText ? (at.node as ts.JsxText) : undefined;
+    return at.node.kind === SK.JsxText ? (at.node as ts.JsxText) : undefined;
   }
 }

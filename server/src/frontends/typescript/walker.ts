@@ -11,6 +11,10 @@ import ts from 'typescript';
 import type { Argument, Call, FunctionScope, ScopeKind } from '../../engine/model';
 import { declare, newScope, normaliseModule, skipOuter, type Binding, type BindingKind, type LexScope } from './bindings';
 
+const SK = ts.SyntaxKind;
+const NF = ts.NodeFlags;
+const forEachChild = ts.forEachChild;
+
 /** How a call's value is used, and whether `await` may be written in front of it. */
 export const SITE_AWAITED = 1;
 /** the call is a whole expression statement: its value is unused */
@@ -62,36 +66,112 @@ export interface WalkResult {
   decorated: DecoratedScope[];
 }
 
-/** beyond this nesting the walk stops descending: pathological input must not overflow the stack */
-const MAX_DEPTH = 1500;
+/**
+ * Beyond this nesting the walk stops descending: pathological input must not overflow the stack.
+ * Real code stays far below it (the deepest file in a 9,000-file node_modules nests 118 levels).
+ */
+const MAX_DEPTH = 500;
+
+// What visit() does per node kind, as small integers. `ts.SyntaxKind` is a getter on the typescript
+// module, and a switch over ~40 `ts.SyntaxKind.X` per node cost more than the rest of the walk.
+const A_SKIP = 1;
+const A_CALL = 2;
+const A_PROPERTY = 3;
+const A_ELEMENT = 4;
+const A_NON_NULL = 5;
+const A_TAGGED = 6;
+const A_AWAIT = 7;
+const A_STATEMENT = 8;
+const A_VOID = 9;
+const A_BINARY = 10;
+const A_PROPERTY_ASSIGNMENT = 11;
+const A_FUNCTION_DECLARATION = 12;
+const A_FUNCTION = 13;
+const A_CLASS = 14;
+const A_FIELD = 15;
+const A_STATIC_BLOCK = 16;
+const A_DECLARATION_LIST = 17;
+const A_IMPORT = 18;
+const A_IMPORT_EQUALS = 19;
+const A_BLOCK = 20;
+const A_OBJECT = 21;
+const A_CASE_BLOCK = 22;
+const A_FOR = 23;
+const A_CATCH = 24;
+const A_ENUM = 25;
+const A_NAMESPACE = 26;
+const A_MODULE_BLOCK = 27;
+const ACTIONS = new Uint8Array(SK.Count + 1);
+// type annotations hold no calls
+for (let k = SK.FirstTypeNode; k <= SK.LastTypeNode; k++) ACTIONS[k] = A_SKIP;
+ACTIONS[SK.Identifier] = A_SKIP;
+ACTIONS[SK.StringLiteral] = A_SKIP;
+ACTIONS[SK.NumericLiteral] = A_SKIP;
+ACTIONS[SK.InterfaceDeclaration] = A_SKIP;
+ACTIONS[SK.TypeAliasDeclaration] = A_SKIP;
+ACTIONS[SK.CallExpression] = A_CALL;
+ACTIONS[SK.NewExpression] = A_CALL;
+ACTIONS[SK.PropertyAccessExpression] = A_PROPERTY;
+ACTIONS[SK.ElementAccessExpression] = A_ELEMENT;
+ACTIONS[SK.NonNullExpression] = A_NON_NULL;
+ACTIONS[SK.TaggedTemplateExpression] = A_TAGGED;
+ACTIONS[SK.AwaitExpression] = A_AWAIT;
+ACTIONS[SK.ExpressionStatement] = A_STATEMENT;
+ACTIONS[SK.VoidExpression] = A_VOID;
+ACTIONS[SK.BinaryExpression] = A_BINARY;
+ACTIONS[SK.PropertyAssignment] = A_PROPERTY_ASSIGNMENT;
+ACTIONS[SK.FunctionDeclaration] = A_FUNCTION_DECLARATION;
+ACTIONS[SK.FunctionExpression] = A_FUNCTION;
+ACTIONS[SK.ArrowFunction] = A_FUNCTION;
+ACTIONS[SK.MethodDeclaration] = A_FUNCTION;
+ACTIONS[SK.Constructor] = A_FUNCTION;
+ACTIONS[SK.GetAccessor] = A_FUNCTION;
+ACTIONS[SK.SetAccessor] = A_FUNCTION;
+ACTIONS[SK.ClassDeclaration] = A_CLASS;
+ACTIONS[SK.ClassExpression] = A_CLASS;
+ACTIONS[SK.PropertyDeclaration] = A_FIELD;
+ACTIONS[SK.ClassStaticBlockDeclaration] = A_STATIC_BLOCK;
+ACTIONS[SK.VariableDeclarationList] = A_DECLARATION_LIST;
+ACTIONS[SK.ImportDeclaration] = A_IMPORT;
+ACTIONS[SK.ImportEqualsDeclaration] = A_IMPORT_EQUALS;
+ACTIONS[SK.Block] = A_BLOCK;
+ACTIONS[SK.ObjectLiteralExpression] = A_OBJECT;
+ACTIONS[SK.CaseBlock] = A_CASE_BLOCK;
+ACTIONS[SK.ForStatement] = A_FOR;
+ACTIONS[SK.ForInStatement] = A_FOR;
+ACTIONS[SK.ForOfStatement] = A_FOR;
+ACTIONS[SK.CatchClause] = A_CATCH;
+ACTIONS[SK.EnumDeclaration] = A_ENUM;
+ACTIONS[SK.ModuleDeclaration] = A_NAMESPACE;
+ACTIONS[SK.ModuleBlock] = A_MODULE_BLOCK;
 
 function isFunctionLike(node: ts.Node): boolean {
   const k = node.kind;
-  return k === ts.SyntaxKind.ArrowFunction || k === ts.SyntaxKind.FunctionExpression;
+  return k === SK.ArrowFunction || k === SK.FunctionExpression;
 }
 
 function hasAsync(node: ts.Node): boolean {
   const mods = (node as ts.FunctionDeclaration).modifiers;
   if (!mods) return false;
-  for (const m of mods) if (m.kind === ts.SyntaxKind.AsyncKeyword) return true;
+  for (const m of mods) if (m.kind === SK.AsyncKeyword) return true;
   return false;
 }
 
 function hasStatic(node: ts.Node): boolean {
   const mods = (node as ts.PropertyDeclaration).modifiers;
   if (!mods) return false;
-  for (const m of mods) if (m.kind === ts.SyntaxKind.StaticKeyword) return true;
+  for (const m of mods) if (m.kind === SK.StaticKeyword) return true;
   return false;
 }
 
 function propertyNameText(name: ts.PropertyName | ts.BindingName | undefined): string | undefined {
   if (!name) return undefined;
   switch (name.kind) {
-    case ts.SyntaxKind.Identifier:
-    case ts.SyntaxKind.PrivateIdentifier:
-    case ts.SyntaxKind.StringLiteral:
-    case ts.SyntaxKind.NumericLiteral:
-    case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+    case SK.Identifier:
+    case SK.PrivateIdentifier:
+    case SK.StringLiteral:
+    case SK.NumericLiteral:
+    case SK.NoSubstitutionTemplateLiteral:
       return name.text;
     default:
       return undefined;
@@ -102,13 +182,13 @@ function propertyNameText(name: ts.PropertyName | ts.BindingName | undefined): s
 function declaresBlockScoped(statements: readonly ts.Statement[]): boolean {
   for (const s of statements) {
     switch (s.kind) {
-      case ts.SyntaxKind.VariableStatement:
-        if (((s as ts.VariableStatement).declarationList.flags & ts.NodeFlags.BlockScoped) !== 0) return true;
+      case SK.VariableStatement:
+        if (((s as ts.VariableStatement).declarationList.flags & NF.BlockScoped) !== 0) return true;
         break;
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.ClassDeclaration:
-      case ts.SyntaxKind.EnumDeclaration:
-      case ts.SyntaxKind.ModuleDeclaration:
+      case SK.FunctionDeclaration:
+      case SK.ClassDeclaration:
+      case SK.EnumDeclaration:
+      case SK.ModuleDeclaration:
         return true;
     }
   }
@@ -165,25 +245,17 @@ export class Walker {
   }
 
   private readonly visit = (node: ts.Node): void => {
-    const kind = node.kind;
-    // type annotations hold no calls
-    if (kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode) return;
+    const action = ACTIONS[node.kind];
+    if (action === A_SKIP) return;
     if (++this.depth > MAX_DEPTH) {
       this.depth--;
       return;
     }
-    switch (kind) {
-      case ts.SyntaxKind.Identifier:
-      case ts.SyntaxKind.StringLiteral:
-      case ts.SyntaxKind.NumericLiteral:
-      case ts.SyntaxKind.InterfaceDeclaration:
-      case ts.SyntaxKind.TypeAliasDeclaration:
-        break;
-      case ts.SyntaxKind.CallExpression:
-      case ts.SyntaxKind.NewExpression:
+    switch (action) {
+      case A_CALL:
         this.visitCall(node as ts.CallExpression | ts.NewExpression);
         break;
-      case ts.SyntaxKind.PropertyAccessExpression: {
+      case A_PROPERTY: {
         const pa = node as ts.PropertyAccessExpression;
         const name = pa.name.escapedText;
         if (name === 'parentPort' || name === 'workerData') this.workerHints.push({ expr: pa.expression, lex: this.lex });
@@ -191,117 +263,109 @@ export class Walker {
         this.visit(pa.expression);
         break;
       }
-      case ts.SyntaxKind.ElementAccessExpression: {
+      case A_ELEMENT: {
         const ea = node as ts.ElementAccessExpression;
         this.parenChild = ea.expression;
         this.visit(ea.expression);
         this.visit(ea.argumentExpression);
         break;
       }
-      case ts.SyntaxKind.NonNullExpression:
+      case A_NON_NULL:
         this.parenChild = (node as ts.NonNullExpression).expression;
         this.visit((node as ts.NonNullExpression).expression);
         break;
-      case ts.SyntaxKind.TaggedTemplateExpression:
+      case A_TAGGED:
         this.parenChild = (node as ts.TaggedTemplateExpression).tag;
-        ts.forEachChild(node, this.visit);
+        forEachChild(node, this.visit);
         break;
-      case ts.SyntaxKind.AwaitExpression:
+      case A_AWAIT:
         this.awaitChild = skipOuter((node as ts.AwaitExpression).expression);
         this.visit((node as ts.AwaitExpression).expression);
         break;
-      case ts.SyntaxKind.ExpressionStatement: {
+      case A_STATEMENT: {
         const e = (node as ts.ExpressionStatement).expression;
         this.statementChild = skipOuter(e);
         this.visit(e);
         break;
       }
-      case ts.SyntaxKind.VoidExpression:
+      case A_VOID:
         this.statementChild = skipOuter((node as ts.VoidExpression).expression);
         this.visit((node as ts.VoidExpression).expression);
         break;
-      case ts.SyntaxKind.BinaryExpression:
+      case A_BINARY:
         this.visitBinary(node as ts.BinaryExpression);
         break;
-      case ts.SyntaxKind.PropertyAssignment: {
+      case A_PROPERTY_ASSIGNMENT: {
         const pa = node as ts.PropertyAssignment;
-        if (pa.name.kind === ts.SyntaxKind.ComputedPropertyName) this.visit(pa.name);
+        if (pa.name.kind === SK.ComputedPropertyName) this.visit(pa.name);
         const init = skipOuter(pa.initializer);
         if (isFunctionLike(init)) this.setName(init, propertyNameText(pa.name));
         this.visit(pa.initializer);
         break;
       }
-      case ts.SyntaxKind.FunctionDeclaration: {
+      case A_FUNCTION_DECLARATION: {
         const fd = node as ts.FunctionDeclaration;
         if (fd.name) this.declareName(fd.name.text, 'function', this.lex, fd);
         this.visitFunction(fd);
         break;
       }
-      case ts.SyntaxKind.FunctionExpression:
-      case ts.SyntaxKind.ArrowFunction:
-      case ts.SyntaxKind.MethodDeclaration:
-      case ts.SyntaxKind.Constructor:
-      case ts.SyntaxKind.GetAccessor:
-      case ts.SyntaxKind.SetAccessor:
+      case A_FUNCTION:
         this.visitFunction(node as ts.FunctionLikeDeclaration);
         break;
-      case ts.SyntaxKind.ClassDeclaration:
-      case ts.SyntaxKind.ClassExpression: {
+      case A_CLASS: {
         const cd = node as ts.ClassLikeDeclaration;
-        if (cd.name && kind === ts.SyntaxKind.ClassDeclaration) this.declareName(cd.name.text, 'local', this.lex);
+        if (cd.name && node.kind === SK.ClassDeclaration) this.declareName(cd.name.text, 'local', this.lex);
         const saved = this.className;
         this.className = cd.name?.text ?? (this.nameNode === node ? this.nameText : undefined);
-        ts.forEachChild(node, this.visit);
+        forEachChild(node, this.visit);
         this.className = saved;
         break;
       }
-      case ts.SyntaxKind.PropertyDeclaration:
+      case A_FIELD:
         this.visitField(node as ts.PropertyDeclaration);
         break;
-      case ts.SyntaxKind.ClassStaticBlockDeclaration:
+      case A_STATIC_BLOCK:
         this.visitStaticBlock(node as ts.ClassStaticBlockDeclaration);
         break;
-      case ts.SyntaxKind.VariableDeclarationList:
+      case A_DECLARATION_LIST:
         this.visitDeclarationList(node as ts.VariableDeclarationList);
         break;
-      case ts.SyntaxKind.ImportDeclaration:
+      case A_IMPORT:
         this.visitImport(node as ts.ImportDeclaration);
         break;
-      case ts.SyntaxKind.ImportEqualsDeclaration:
+      case A_IMPORT_EQUALS:
         this.visitImportEquals(node as ts.ImportEqualsDeclaration);
         break;
-      case ts.SyntaxKind.Block:
+      case A_BLOCK:
         this.visitBlock((node as ts.Block).statements);
         break;
-      case ts.SyntaxKind.ObjectLiteralExpression: {
+      case A_OBJECT: {
         // methods of an object literal are not members of the class it may sit in
         const saved = this.className;
         this.className = undefined;
-        ts.forEachChild(node, this.visit);
+        forEachChild(node, this.visit);
         this.className = saved;
         break;
       }
-      case ts.SyntaxKind.CaseBlock: {
+      case A_CASE_BLOCK: {
         const saved = this.lex;
         const cb = node as ts.CaseBlock;
         if (cb.clauses.some((c) => declaresBlockScoped(c.statements))) this.lex = newScope(saved, false);
-        ts.forEachChild(node, this.visit);
+        forEachChild(node, this.visit);
         this.lex = saved;
         break;
       }
-      case ts.SyntaxKind.ForStatement:
-      case ts.SyntaxKind.ForInStatement:
-      case ts.SyntaxKind.ForOfStatement: {
+      case A_FOR: {
         const init = (node as ts.ForStatement).initializer;
         const saved = this.lex;
-        if (init && init.kind === ts.SyntaxKind.VariableDeclarationList && (init.flags & ts.NodeFlags.BlockScoped) !== 0) {
+        if (init && init.kind === SK.VariableDeclarationList && (init.flags & NF.BlockScoped) !== 0) {
           this.lex = newScope(saved, false);
         }
-        ts.forEachChild(node, this.visit);
+        forEachChild(node, this.visit);
         this.lex = saved;
         break;
       }
-      case ts.SyntaxKind.CatchClause: {
+      case A_CATCH: {
         const cc = node as ts.CatchClause;
         const saved = this.lex;
         if (cc.variableDeclaration) {
@@ -312,13 +376,13 @@ export class Walker {
         this.lex = saved;
         break;
       }
-      case ts.SyntaxKind.EnumDeclaration:
+      case A_ENUM:
         this.declareName((node as ts.EnumDeclaration).name.text, 'local', this.lex);
-        ts.forEachChild(node, this.visit);
+        forEachChild(node, this.visit);
         break;
-      case ts.SyntaxKind.ModuleDeclaration: {
+      case A_NAMESPACE: {
         const md = node as ts.ModuleDeclaration;
-        if (md.name.kind === ts.SyntaxKind.Identifier) this.declareName(md.name.text, 'local', this.lex);
+        if (md.name.kind === SK.Identifier) this.declareName(md.name.text, 'local', this.lex);
         if (md.body) {
           const saved = this.lex;
           const savedFn = this.fnLex;
@@ -329,11 +393,11 @@ export class Walker {
         }
         break;
       }
-      case ts.SyntaxKind.ModuleBlock:
+      case A_MODULE_BLOCK:
         for (const s of (node as ts.ModuleBlock).statements) this.visit(s);
         break;
       default:
-        ts.forEachChild(node, this.visit);
+        forEachChild(node, this.visit);
     }
     this.depth--;
   };
@@ -355,23 +419,23 @@ export class Walker {
   private visitBinary(node: ts.BinaryExpression): void {
     const spine: ts.BinaryExpression[] = [];
     let left: ts.Expression = node;
-    while (left.kind === ts.SyntaxKind.BinaryExpression && spine.length < 100_000) {
+    while (left.kind === SK.BinaryExpression && spine.length < 100_000) {
       spine.push(left as ts.BinaryExpression);
       left = (left as ts.BinaryExpression).left;
     }
     const innermost = spine[spine.length - 1];
-    if (innermost.operatorToken.kind === ts.SyntaxKind.AsteriskAsteriskToken) this.parenChild = left;
+    if (innermost.operatorToken.kind === SK.AsteriskAsteriskToken) this.parenChild = left;
     this.visit(left);
     for (let i = spine.length - 1; i >= 0; i--) {
       const bin = spine[i];
       const op = bin.operatorToken.kind;
-      if (op === ts.SyntaxKind.EqualsToken) {
+      if (op === SK.EqualsToken) {
         const right = skipOuter(bin.right);
-        if (isFunctionLike(right) || right.kind === ts.SyntaxKind.ClassExpression) {
+        if (isFunctionLike(right) || right.kind === SK.ClassExpression) {
           const target = skipOuter(bin.left);
           const name =
-            target.kind === ts.SyntaxKind.Identifier ? (target as ts.Identifier).text
-            : target.kind === ts.SyntaxKind.PropertyAccessExpression ? (target as ts.PropertyAccessExpression).name.text
+            target.kind === SK.Identifier ? (target as ts.Identifier).text
+            : target.kind === SK.PropertyAccessExpression ? (target as ts.PropertyAccessExpression).name.text
             : undefined;
           this.setName(right, name);
         }
@@ -382,7 +446,7 @@ export class Walker {
 
   private visitCall(node: ts.CallExpression | ts.NewExpression): void {
     const sf = this.sf;
-    const isNew = node.kind === ts.SyntaxKind.NewExpression;
+    const isNew = node.kind === SK.NewExpression;
     let flags = 0;
     if (this.awaitChild === node) flags |= SITE_AWAITED;
     if (this.statementChild === node) flags |= SITE_STATEMENT;
@@ -399,7 +463,7 @@ export class Walker {
         args.push({
           span: { start: a.getStart(sf), end: a.end },
           keyword: undefined,
-          spread: a.kind === ts.SyntaxKind.SpreadElement ? 'positional' : undefined,
+          spread: a.kind === SK.SpreadElement ? 'positional' : undefined,
           isFunction: isFunctionLike(inner),
         });
       }
@@ -423,12 +487,12 @@ export class Walker {
       for (let i = 0; i < rawArgs.length; i++) {
         const inner = skipOuter(rawArgs[i]);
         if (isFunctionLike(inner)) this.fnContexts.set(inner, { site, argIndex: i });
-        else if (inner.kind === ts.SyntaxKind.ObjectLiteralExpression) this.noteRouteObject(inner as ts.ObjectLiteralExpression, site);
+        else if (inner.kind === SK.ObjectLiteralExpression) this.noteRouteObject(inner as ts.ObjectLiteralExpression, site);
       }
     }
     const target = skipOuter(callee);
     if (isFunctionLike(target)) this.fnContexts.set(target, { site, argIndex: -1 });
-    else if (target.kind === ts.SyntaxKind.PropertyAccessExpression) {
+    else if (target.kind === SK.PropertyAccessExpression) {
       // `(function () { … }).call(this)`: the UMD / CoffeeScript wrapper is an IIFE too
       const pa = target as ts.PropertyAccessExpression;
       const fn = skipOuter(pa.expression);
@@ -443,12 +507,12 @@ export class Walker {
   /** `server.route({ method, path, handler })` (hapi, Fastify): the handler is a route handler. */
   private noteRouteObject(obj: ts.ObjectLiteralExpression, site: CallSite): void {
     const callee = skipOuter(site.node.expression);
-    if (callee.kind !== ts.SyntaxKind.PropertyAccessExpression || (callee as ts.PropertyAccessExpression).name.text !== 'route') return;
+    if (callee.kind !== SK.PropertyAccessExpression || (callee as ts.PropertyAccessExpression).name.text !== 'route') return;
     for (const p of obj.properties) {
-      if (p.kind === ts.SyntaxKind.PropertyAssignment && propertyNameText(p.name) === 'handler') {
+      if (p.kind === SK.PropertyAssignment && propertyNameText(p.name) === 'handler') {
         const fn = skipOuter(p.initializer);
         if (isFunctionLike(fn)) this.fnContexts.set(fn, { site, argIndex: -2 });
-      } else if (p.kind === ts.SyntaxKind.MethodDeclaration && propertyNameText(p.name) === 'handler') {
+      } else if (p.kind === SK.MethodDeclaration && propertyNameText(p.name) === 'handler') {
         this.fnContexts.set(p, { site, argIndex: -2 });
       }
     }
@@ -456,18 +520,18 @@ export class Walker {
 
   private functionName(node: ts.FunctionLikeDeclaration): string | undefined {
     switch (node.kind) {
-      case ts.SyntaxKind.FunctionDeclaration:
-      case ts.SyntaxKind.FunctionExpression:
+      case SK.FunctionDeclaration:
+      case SK.FunctionExpression:
         if (node.name) return node.name.text;
         break;
-      case ts.SyntaxKind.MethodDeclaration:
-      case ts.SyntaxKind.GetAccessor:
-      case ts.SyntaxKind.SetAccessor: {
+      case SK.MethodDeclaration:
+      case SK.GetAccessor:
+      case SK.SetAccessor: {
         const n = propertyNameText(node.name);
         if (n === undefined) return undefined;
         return this.className ? `${this.className}.${n}` : n;
       }
-      case ts.SyntaxKind.Constructor:
+      case SK.Constructor:
         return this.className ? `${this.className}.constructor` : 'constructor';
     }
     return this.nameNode === node ? this.nameText : undefined;
@@ -475,13 +539,13 @@ export class Walker {
 
   private headSpan(node: ts.FunctionLikeDeclaration, start: number): { start: number; end: number } {
     const sf = this.sf;
-    if (node.kind === ts.SyntaxKind.ArrowFunction) {
+    if (node.kind === SK.ArrowFunction) {
       const arrow = (node as ts.ArrowFunction).equalsGreaterThanToken;
       return { start: arrow.getStart(sf), end: arrow.end };
     }
     const name = node.name;
     if (name) return { start: name.getStart(sf), end: name.end };
-    const keyword = node.kind === ts.SyntaxKind.Constructor ? 'constructor' : 'function';
+    const keyword = node.kind === SK.Constructor ? 'constructor' : 'function';
     const at = this.text.indexOf(keyword, start);
     return at >= 0 && at < node.end ? { start: at, end: at + keyword.length } : { start, end: start };
   }
@@ -501,8 +565,8 @@ export class Walker {
   private visitFunction(node: ts.FunctionLikeDeclaration): void {
     const body = node.body;
     // decorators and computed names are evaluated where the function is written
-    if (node.modifiers) for (const m of node.modifiers) if (m.kind === ts.SyntaxKind.Decorator) this.visit(m);
-    if (node.name && node.name.kind === ts.SyntaxKind.ComputedPropertyName) this.visit(node.name);
+    if (node.modifiers) for (const m of node.modifiers) if (m.kind === SK.Decorator) this.visit(m);
+    if (node.name && node.name.kind === SK.ComputedPropertyName) this.visit(node.name);
     if (!body) return; // overloads, abstract and ambient declarations
 
     const isAsync = hasAsync(node);
@@ -514,19 +578,23 @@ export class Walker {
       this.fnContexts.delete(node);
       this.pending.push({ scope, context, fn: node });
     }
-    if (node.kind === ts.SyntaxKind.FunctionDeclaration || node === this.varFnNode) this.fnScopeIds.set(node, scope.id);
-    if (!isAsync && node.kind === ts.SyntaxKind.MethodDeclaration && node.modifiers) {
+    if (node.kind === SK.FunctionDeclaration || node === this.varFnNode) this.fnScopeIds.set(node, scope.id);
+    if (!isAsync && node.kind === SK.MethodDeclaration && node.modifiers) {
       for (const m of node.modifiers) {
-        if (m.kind === ts.SyntaxKind.Decorator && (m as ts.Decorator).expression.kind === ts.SyntaxKind.CallExpression) {
+        if (m.kind === SK.Decorator && (m as ts.Decorator).expression.kind === SK.CallExpression) {
           this.decorated.push({ scope, decorator: ((m as ts.Decorator).expression as ts.CallExpression).expression, lex: this.lex });
         }
       }
     }
 
-    const saved = { scopeId: this.scopeId, lex: this.lex, fnLex: this.fnLex, awaitIllegal: this.awaitIllegal, className: this.className };
+    const savedScopeId = this.scopeId;
+    const savedLex = this.lex;
+    const savedFnLex = this.fnLex;
+    const savedAwaitIllegal = this.awaitIllegal;
+    const savedClassName = this.className;
     this.scopeId = scope.id;
-    this.lex = this.fnLex = newScope(saved.lex, true);
-    if (node.kind === ts.SyntaxKind.FunctionExpression && node.name) this.declareName(node.name.text, 'function', this.lex, node);
+    this.lex = this.fnLex = newScope(savedLex, true);
+    if (node.kind === SK.FunctionExpression && node.name) this.declareName(node.name.text, 'function', this.lex, node);
     // a nested class's members get their own className; plain nested functions keep none
     this.className = undefined;
     for (const p of node.parameters) {
@@ -535,27 +603,27 @@ export class Walker {
     // `await` is a syntax error in parameter defaults, even of async functions
     this.awaitIllegal = true;
     for (const p of node.parameters) {
-      if (p.modifiers) for (const m of p.modifiers) if (m.kind === ts.SyntaxKind.Decorator) this.visit(m);
-      if (p.name.kind !== ts.SyntaxKind.Identifier) this.visit(p.name);
+      if (p.modifiers) for (const m of p.modifiers) if (m.kind === SK.Decorator) this.visit(m);
+      if (p.name.kind !== SK.Identifier) this.visit(p.name);
       if (p.initializer) this.visit(p.initializer);
     }
     this.awaitIllegal = false;
-    if (body.kind === ts.SyntaxKind.Block) {
+    if (body.kind === SK.Block) {
       for (const s of (body as ts.Block).statements) this.visit(s);
     } else {
       this.visit(body);
     }
-    this.scopeId = saved.scopeId;
-    this.lex = saved.lex;
-    this.fnLex = saved.fnLex;
-    this.awaitIllegal = saved.awaitIllegal;
-    this.className = saved.className;
+    this.scopeId = savedScopeId;
+    this.lex = savedLex;
+    this.fnLex = savedFnLex;
+    this.awaitIllegal = savedAwaitIllegal;
+    this.className = savedClassName;
   }
 
   /** Class fields run when an instance is built (static ones when the class is): not in the enclosing function. */
   private visitField(node: ts.PropertyDeclaration): void {
-    if (node.modifiers) for (const m of node.modifiers) if (m.kind === ts.SyntaxKind.Decorator) this.visit(m);
-    if (node.name.kind === ts.SyntaxKind.ComputedPropertyName) this.visit(node.name);
+    if (node.modifiers) for (const m of node.modifiers) if (m.kind === SK.Decorator) this.visit(m);
+    if (node.name.kind === SK.ComputedPropertyName) this.visit(node.name);
     const init = node.initializer;
     if (!init) return;
     const fieldName = propertyNameText(node.name);
@@ -599,17 +667,17 @@ export class Walker {
   }
 
   private visitDeclarationList(list: ts.VariableDeclarationList): void {
-    const scope = (list.flags & ts.NodeFlags.BlockScoped) !== 0 ? this.lex : this.fnLex;
+    const scope = (list.flags & NF.BlockScoped) !== 0 ? this.lex : this.fnLex;
     for (const d of list.declarations) {
       const init = d.initializer;
       const inner = init && skipOuter(init);
-      if (inner && d.name.kind === ts.SyntaxKind.Identifier && (isFunctionLike(inner) || inner.kind === ts.SyntaxKind.ClassExpression)) {
+      if (inner && d.name.kind === SK.Identifier && (isFunctionLike(inner) || inner.kind === SK.ClassExpression)) {
         this.declareName(d.name.text, isFunctionLike(inner) ? 'function' : 'local', scope, inner);
         this.setName(inner, d.name.text);
         if (isFunctionLike(inner)) this.varFnNode = inner;
       } else {
         this.declarePattern(d.name, 'local', scope, init, []);
-        if (d.name.kind !== ts.SyntaxKind.Identifier) this.visit(d.name); // defaults and computed keys
+        if (d.name.kind !== SK.Identifier) this.visit(d.name); // defaults and computed keys
       }
       if (init) this.visit(init);
     }
@@ -621,7 +689,7 @@ export class Walker {
    * names the path cannot follow (rest elements, array patterns, computed keys) get `kind`.
    */
   private declarePattern(name: ts.BindingName, kind: BindingKind, scope: LexScope, init: ts.Expression | undefined, path: readonly string[]): void {
-    if (name.kind === ts.SyntaxKind.Identifier) {
+    if (name.kind === SK.Identifier) {
       const b = this.declareName(name.text, init ? 'alias' : kind, scope);
       if (init) {
         b.init = init;
@@ -630,7 +698,7 @@ export class Walker {
       }
       return;
     }
-    if (name.kind === ts.SyntaxKind.ObjectBindingPattern) {
+    if (name.kind === SK.ObjectBindingPattern) {
       for (const el of name.elements) {
         const prop = el.dotDotDotToken ? undefined : propertyNameText(el.propertyName ?? el.name);
         if (prop === undefined || !init) this.declarePattern(el.name, kind, scope, undefined, []);
@@ -639,7 +707,7 @@ export class Walker {
       return;
     }
     for (const el of name.elements) {
-      if (el.kind === ts.SyntaxKind.BindingElement) this.declarePattern(el.name, kind, scope, undefined, []);
+      if (el.kind === SK.BindingElement) this.declarePattern(el.name, kind, scope, undefined, []);
     }
   }
 
@@ -651,7 +719,7 @@ export class Walker {
     if (clause.name) this.declareImport(clause.name.text, module, []);
     const nb = clause.namedBindings;
     if (!nb) return;
-    if (nb.kind === ts.SyntaxKind.NamespaceImport) {
+    if (nb.kind === SK.NamespaceImport) {
       this.declareImport(nb.name.text, module, []);
       return;
     }
@@ -672,7 +740,7 @@ export class Walker {
   private visitImportEquals(node: ts.ImportEqualsDeclaration): void {
     const ref = node.moduleReference;
     if (node.isTypeOnly) return;
-    if (ref.kind === ts.SyntaxKind.ExternalModuleReference && ts.isStringLiteral(ref.expression)) {
+    if (ref.kind === SK.ExternalModuleReference && ts.isStringLiteral(ref.expression)) {
       const b = this.declareName(node.name.text, 'import', this.lex);
       b.module = normaliseModule(ref.expression.text);
       b.path = [];
