@@ -25,8 +25,12 @@ command -v python3 >/dev/null || pkgs+=(python3)
 if [ ${#pkgs[@]} -gt 0 ]; then
   log "apt-get install ${pkgs[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
+  mkdir -p "$TOOLS"
+  # dpkg's progress goes to a log, shown only when the install fails
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}"; } \
+       >"$TOOLS/apt.log" 2>&1; then
+    cat "$TOOLS/apt.log" >&2; log "apt-get failed"; exit 1
+  fi
 fi
 
 # 2. Node 24 (binary + headers) from npm; --ignore-scripts: the package needs none and we only want the files

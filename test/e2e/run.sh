@@ -36,6 +36,8 @@ finish() {
   echo
   echo "=== e2e summary ($(( $(date +%s) - START ))s; artifacts in $OUT)"
   for line in "${SUMMARY[@]}"; do echo "  $line"; done
+  [ -f "$OUT/mocha.log" ] && grep -m1 -o 'activation: .*' "$OUT/mocha.log" | sed 's/^/  /'
+  [ -f "$OUT/package.log" ] && grep -m1 -o 'Packaged: .*' "$OUT/package.log" | sed 's/^/  /'
   local passes=0 failures=0 f
   for f in "$OUT/mocha-result.json" "$OUT/ui/ui-result.json"; do
     [ -f "$f" ] || continue
