@@ -1,0 +1,352 @@
+// The TypeScript/JavaScript front end at model level: what each call resolves to, what kind of scope
+// each call runs in, which comments are collected, and that no input makes it throw.
+// (The rule's behaviour end to end is in test/fixtures/blocking-call-in-async/, run by fixtures.test.ts.)
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { builtinCatalogue } from '../../server/src/engine/catalogue';
+import { effectiveScope, type Call, type SourceModel } from '../../server/src/engine/model';
+import { createTypeScriptFrontend } from '../../server/src/frontends/typescript';
+
+const frontend = createTypeScriptFrontend();
+const catalogue = builtinCatalogue().node;
+
+function model(text: string, fileName = 'test.ts', languageId?: string): SourceModel {
+  return frontend.parse({ fileName, text, languageId }, catalogue).model;
+}
+
+/** The calls whose callee is written exactly `written`, in source order. */
+function callsOf(m: SourceModel, written: string): Call[] {
+  return m.calls.filter((c) => c.written === written);
+}
+
+function onlyCall(m: SourceModel, written: string): Call {
+  const found = callsOf(m, written);
+  assert.equal(found.length, 1, `expected one call written \`${written}\`, found ${found.length}: ${m.calls.map((c) => c.written).join(', ')}`);
+  return found[0];
+}
+
+/** name of every call, in order, written → name */
+function names(text: string, fileName = 'test.ts'): Array<[string, string | undefined]> {
+  return model(text, fileName).calls.map((c) => [c.written, c.name]);
+}
+
+describe('typescript front end: name resolution', () => {
+  it('resolves every ESM import form and drops node:', () => {
+    const text = [
+      "import fs from 'fs';",
+      "import * as nfs from 'node:fs';",
+      "import { readFileSync as rf, promises as fsp } from 'fs';",
+      "import fsp2 from 'fs/promises';",
+      "import { default as fs3 } from 'node:fs';",
+      'fs.readFileSync(a); nfs.readFileSync(a); rf(a); fsp.readFile(a); fsp2.readFile(a); fs3.statSync(a);',
+    ].join('\n');
+    assert.deepEqual(names(text), [
+      ['fs.readFileSync', 'fs.readFileSync'],
+      ['nfs.readFileSync', 'fs.readFileSync'],
+      ['rf', 'fs.readFileSync'],
+      ['fsp.readFile', 'fs.promises.readFile'],
+      ['fsp2.readFile', 'fs/promises.readFile'],
+      ['fs3.statSync', 'fs.statSync'],
+    ]);
+  });
+
+  it('resolves CommonJS requires, destructuring, inline requires and members of required modules', () => {
+    const text = [
+      "const fs = require('fs');",
+      "const { execSync, spawnSync: run } = require('node:child_process');",
+      "const { promises } = require('fs');",
+      "const { promises: { readFile: ra } } = require('fs');",
+      "const p2 = require('fs').promises;",
+      "var zlib = require('zlib');",
+      'const stat = fs.statSync;',
+      "fs.readFileSync(a); execSync(a); run(a); promises.readFile(a); ra(a); p2.stat(a); zlib.gzipSync(a); stat(a); require('fs').existsSync(a);",
+    ].join('\n');
+    assert.deepEqual(names(text, 'test.cjs').filter(([w]) => w !== 'require'), [
+      ['fs.readFileSync', 'fs.readFileSync'],
+      ['execSync', 'child_process.execSync'],
+      ['run', 'child_process.spawnSync'],
+      ['promises.readFile', 'fs.promises.readFile'],
+      ['ra', 'fs.promises.readFile'],
+      ['p2.stat', 'fs.promises.stat'],
+      ['zlib.gzipSync', 'zlib.gzipSync'],
+      ['stat', 'fs.statSync'],
+      ["require('fs').existsSync", 'fs.existsSync'],
+    ]);
+  });
+
+  it('resolves TypeScript import-equals, and ignores type-only imports', () => {
+    const m = model([
+      "import fs = require('fs');",
+      "import type { readFileSync } from 'fs';",
+      "import { type statSync, existsSync } from 'fs';",
+      'fs.readFileSync(a); readFileSync(a); statSync(a); existsSync(a);',
+    ].join('\n'));
+    assert.equal(onlyCall(m, 'fs.readFileSync').name, 'fs.readFileSync');
+    assert.equal(onlyCall(m, 'readFileSync').name, undefined);
+    assert.equal(onlyCall(m, 'statSync').name, undefined);
+    assert.equal(onlyCall(m, 'existsSync').name, 'fs.existsSync');
+  });
+
+  it('sees through what compilers emit: interop helpers, (0, x.f)(), .default, createRequire, await import()', () => {
+    const m = model([
+      "const fs_1 = __importDefault(require('fs'));",
+      "const cp = _interopRequireWildcard(require('child_process'));",
+      "var import_zlib = __toESM(require('zlib'));",
+      "import { createRequire } from 'node:module';",
+      'const req = createRequire(import.meta.url);',
+      "const os = req('fs');",
+      'async function f() {',
+      "  const dyn = await import('node:fs');",
+      '  fs_1.default.readFileSync(a); cp.execSync(a); (0, import_zlib.gzipSync)(a); os.statSync(a); dyn.lstatSync(a);',
+      '}',
+    ].join('\n'), 'test.mjs');
+    assert.equal(onlyCall(m, 'fs_1.default.readFileSync').name, 'fs.readFileSync');
+    assert.equal(onlyCall(m, 'cp.execSync').name, 'child_process.execSync');
+    assert.equal(onlyCall(m, '(0, import_zlib.gzipSync)').name, 'zlib.gzipSync');
+    assert.equal(onlyCall(m, 'os.statSync').name, 'fs.statSync');
+    assert.equal(onlyCall(m, 'dyn.lstatSync').name, 'fs.lstatSync');
+  });
+
+  it('names unshadowed globals, through globalThis too, and calls of a module object as its default', () => {
+    const m = model([
+      "import debug from 'debug';",
+      'Atomics.wait(a, 0, 0); setTimeout(f); process.nextTick(f); globalThis.setImmediate(f); debug(a); mystery.readFileSync(a);',
+    ].join('\n'));
+    assert.equal(onlyCall(m, 'Atomics.wait').name, 'Atomics.wait');
+    assert.equal(onlyCall(m, 'setTimeout').name, 'setTimeout');
+    assert.equal(onlyCall(m, 'process.nextTick').name, 'process.nextTick');
+    assert.equal(onlyCall(m, 'globalThis.setImmediate').name, 'setImmediate');
+    assert.equal(onlyCall(m, 'debug').name, 'debug.default');
+    // a free `mystery` may be anything: not named
+    assert.equal(onlyCall(m, 'mystery.readFileSync').name, undefined);
+  });
+
+  it('never takes a shadowing local for the module: objects, parameters, functions, catch, loops, blocks, hoisting', () => {
+    const m = model([
+      "import fs from 'fs';",
+      "import { readFileSync } from 'fs';",
+      'async function a() { const fs = { readFileSync() {} }; fs.readFileSync(1); }',
+      'async function b(fs) { fs.readFileSync(2); }',
+      'async function c() { readFileSync(3); function readFileSync() {} }',
+      'async function d() { try {} catch (fs) { fs.readFileSync(4); } }',
+      'async function e(xs) { for (const fs of xs) fs.readFileSync(5); }',
+      'async function g() { { let fs = null; fs.readFileSync(6); } fs.readFileSync(7); }',
+      'async function h() { const later = () => fs.readFileSync(8); const fs = {}; }',
+      'async function i() { if (x) { var readFileSync = null; } readFileSync(9); }',
+      'async function j({ fs }) { fs.readFileSync(10); }',
+      'async function k(setTimeout) { setTimeout(11); }',
+    ].join('\n'));
+    const byArg = (n: number) => m.calls.find((c) => m.text.slice(c.args[0]?.span.start ?? 0, c.args[0]?.span.end ?? 0) === String(n));
+    for (const n of [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]) assert.equal(byArg(n)?.name, undefined, `call ${n} must not resolve`);
+    assert.equal(byArg(7)?.name, 'fs.readFileSync');
+  });
+
+  it('marks awaited calls, and function arguments (inline, local functions, callback parameters, .bind)', () => {
+    const m = model([
+      "import crypto from 'crypto';",
+      'function named() {}',
+      'async function f(cb, size) {',
+      '  await crypto.randomBytes(1);',
+      '  crypto.randomBytes(2, () => {});',
+      '  crypto.randomBytes(3, named);',
+      '  crypto.randomBytes(4, cb);',
+      '  crypto.randomBytes(5, this.done.bind(this));',
+      '  crypto.randomBytes(6, size);',
+      '}',
+    ].join('\n'));
+    const calls = callsOf(m, 'crypto.randomBytes');
+    assert.deepEqual(calls.map((c) => c.awaited), [true, false, false, false, false, false]);
+    assert.deepEqual(calls.map((c) => c.args[1]?.isFunction ?? null), [null, true, true, true, true, false]);
+  });
+
+  it('records spans in UTF-16 code units and the callee as written', () => {
+    const text = "import fs from 'fs';\nconst s = '😀é'; fs.readFileSync(s);";
+    const c = onlyCall(model(text), 'fs.readFileSync');
+    assert.equal(text.slice(c.calleeSpan.start, c.calleeSpan.end), 'fs.readFileSync');
+    assert.equal(text.slice(c.span.start, c.span.end), 'fs.readFileSync(s)');
+    assert.equal(text.slice(c.args[0].span.start, c.args[0].span.end), 's');
+  });
+});
+
+describe('typescript front end: where code runs', () => {
+  function kindAt(text: string, written: string, fileName = 'test.ts'): [string, string | undefined] {
+    const m = model(text, fileName);
+    const s = effectiveScope(m, onlyCall(m, written).scope);
+    return [s.kind, s.reason];
+  }
+
+  it('async functions of every shape', () => {
+    for (const text of [
+      'async function f() { target(); }',
+      'const f = async () => target();',
+      'const f = async function () { target(); };',
+      'class C { async m() { target(); } }',
+      'class C { static async m() { target(); } }',
+      'class C { m = async () => { target(); }; }',
+      'const o = { async m() { target(); } };',
+      'const o = { m: async () => target() };',
+      'async function* g() { target(); }',
+      '(async () => { target(); })();',
+    ]) {
+      assert.deepEqual(kindAt(text, 'target'), ['async', undefined], text);
+    }
+  });
+
+  it('sync callbacks the event loop runs', () => {
+    const cases: Array<[string, string]> = [
+      ["app.get('/x', (req, res) => { target(); });", 'route handler'],
+      ['router.post(`/x/${id}`, function (req, res) { target(); });', 'route handler'],
+      ['app.all(/x/, (req) => target());', 'route handler'],
+      ["fastify.get('/x', { schema }, (req) => target());", 'route handler'],
+      ["app.route('/x').get((req) => target());", 'route handler'],
+      ["server.route({ method: 'GET', path: '/x', handler: (r) => target() });", 'route handler'],
+      ['app.use((req, res, next) => target());', 'middleware'],
+      ['thing.use((ctx) => target());', 'middleware'],
+      ["import http from 'http'; http.createServer((req, res) => target());", 'request handler'],
+      ["import net from 'node:net'; net.createServer((s) => target());", 'connection listener'],
+      ["emitter.on('data', () => target());", "'data' listener"],
+      ['emitter.once(EVENT, () => target());', 'event listener'],
+      ["el.addEventListener('click', () => target());", "'click' listener"],
+      ['setTimeout(() => target(), 1);', 'setTimeout callback'],
+      ['setInterval(() => target(), 1);', 'setInterval callback'],
+      ['setImmediate(() => target());', 'setImmediate callback'],
+      ['queueMicrotask(() => target());', 'queueMicrotask callback'],
+      ['process.nextTick(() => target());', 'process.nextTick callback'],
+      ["import { setTimeout as later } from 'timers'; later(() => target(), 1);", 'setTimeout callback'],
+      ['p.then(() => target());', '.then() callback'],
+      ['p.then(ok, () => target());', '.then() callback'],
+      ['p.catch(() => target());', '.catch() callback'],
+      ['p.finally(() => target());', '.finally() callback'],
+      ['new Promise((resolve) => target());', 'Promise executor'],
+      ["function handler(req, res) { target(); }\napp.get('/x', handler);", 'route handler'],
+      ["import { Controller, Get } from '@nestjs/common';\nclass C { @Get(':id') find() { return target(); } }", 'route handler'],
+    ];
+    for (const [text, reason] of cases) assert.deepEqual(kindAt(text, 'target'), ['loop-callback', reason], text);
+  });
+
+  it('inline callbacks run in their parent context', () => {
+    for (const method of ['map', 'forEach', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flatMap', 'sort', 'toSorted']) {
+      const text = `async function f(xs) { xs.${method}((x) => target()); }`;
+      const m = model(text);
+      const call = onlyCall(m, 'target');
+      assert.equal(m.scopes[call.scope].kind, 'inline', method);
+      assert.equal(effectiveScope(m, call.scope).kind, 'async', method);
+    }
+    assert.deepEqual(kindAt('async function f(xs) { Array.from(xs, (x) => target()); }', 'target'), ['async', undefined]);
+    assert.deepEqual(kindAt('async function f() { (() => target())(); }', 'target'), ['async', undefined]);
+    assert.deepEqual(kindAt('async function f() { (function () { target(); }).call(this); }', 'target'), ['async', undefined]);
+    assert.deepEqual(kindAt('function f(xs) { xs.map((x) => target()); }', 'target'), ['sync', undefined]);
+    assert.deepEqual(kindAt('xs.map((x) => target());', 'target'), ['module', undefined]);
+  });
+
+  it('plain functions, start-up code, exit listeners and field initialisers are not event-loop code', () => {
+    assert.deepEqual(kindAt('target();', 'target'), ['module', undefined]);
+    assert.deepEqual(kindAt('function f() { target(); }', 'target'), ['sync', undefined]);
+    assert.deepEqual(kindAt('async function f() { function g() { target(); } }', 'target'), ['sync', undefined]);
+    assert.deepEqual(kindAt('async function f() { return () => target(); }', 'target'), ['sync', undefined]);
+    assert.deepEqual(kindAt("process.on('exit', () => target());", 'target'), ['sync', 'exit listener']);
+    assert.deepEqual(kindAt("app.get('user', (req) => target());", 'target'), ['sync', undefined]);
+    assert.deepEqual(kindAt('async function f() { class C { x = target(); } }', 'target'), ['sync', 'field initialiser']);
+    assert.deepEqual(kindAt('function setTimeout(f) {}\nsetTimeout(() => target());', 'target'), ['sync', undefined]);
+  });
+
+  it('worker files and functions handed to a Worker are offloaded', () => {
+    for (const text of [
+      "import { parentPort } from 'worker_threads'; parentPort.on('message', async () => { target(); });",
+      "const { workerData } = require('node:worker_threads'); async function f() { target(); }",
+      "const wt = require('worker_threads'); wt.parentPort.on('message', () => target());",
+    ]) {
+      assert.deepEqual(kindAt(text, 'target', 'worker.js'), ['offloaded', 'worker file'], text);
+    }
+    assert.deepEqual(kindAt("import { Worker } from 'worker_threads'; new Worker(() => target());", 'target'), ['offloaded', 'worker']);
+    // starting a worker does not make a file a worker file
+    assert.deepEqual(kindAt("import { Worker } from 'worker_threads'; async function f() { target(); }", 'target'), ['async', undefined]);
+  });
+
+  it('names scopes for messages', () => {
+    const m = model('class Store { async load() { a(); } }\nconst save = async () => { b(); };\nconst o = { async put() { c(); } };');
+    assert.equal(m.scopes[onlyCall(m, 'a').scope].name, 'Store.load');
+    assert.equal(m.scopes[onlyCall(m, 'b').scope].name, 'save');
+    assert.equal(m.scopes[onlyCall(m, 'c').scope].name, 'put');
+  });
+});
+
+describe('typescript front end: comments, dialects and syntax problems', () => {
+  it('collects comments only when the text mentions loopguard, and only real comments', () => {
+    assert.deepEqual(model('// a comment\nf();').comments, []);
+    const text = [
+      '// loopguard-ignore-file x',
+      "const s = '// loopguard-ignore-line a';",
+      'const t = `',
+      '  // loopguard-ignore-line b',
+      '`;',
+      'f(); /* loopguard-ignore-line c */',
+      'const el = <div>// loopguard-ignore-line d{/* loopguard-ignore-next-line e */}</div>;',
+    ].join('\n');
+    const comments = model(text, 'test.tsx').comments.map((c) => c.text);
+    assert.deepEqual(comments, ['// loopguard-ignore-file x', '/* loopguard-ignore-line c */', '/* loopguard-ignore-next-line e */']);
+  });
+
+  it('picks the dialect from the language id, else the extension', () => {
+    const jsx = 'const a = <div>{f()}</div>;';
+    assert.deepEqual(model(jsx, 'a.tsx').syntaxProblems, []);
+    assert.deepEqual(model(jsx, 'a.jsx').syntaxProblems, []);
+    assert.deepEqual(model(jsx, 'a.js').syntaxProblems, []);
+    assert.deepEqual(model(jsx, 'untitled-1', 'typescriptreact').syntaxProblems, []);
+    assert.notDeepEqual(model(jsx, 'a.ts').syntaxProblems, []);
+    assert.notDeepEqual(model(jsx, 'a.tsx', 'typescript').syntaxProblems, []);
+    assert.equal(model('f();', 'a.mts').languageId, 'typescript');
+    assert.equal(model('f();', 'a.cjs').languageId, 'javascript');
+  });
+
+  it('reports the parser’s syntax errors with their spans', () => {
+    const m = model('function f( {\n');
+    assert.ok(m.syntaxProblems.length > 0);
+    for (const p of m.syntaxProblems) assert.ok(p.span.start >= 0 && p.span.end >= p.span.start && p.span.end <= m.text.length);
+    assert.deepEqual(model('const ok = 1;').syntaxProblems, []);
+  });
+});
+
+describe('typescript front end: never throws', () => {
+  const deep: Record<string, string> = {
+    parens: 'x = ' + '('.repeat(30000) + 'f()' + ')'.repeat(30000),
+    arrays: 'x = ' + '['.repeat(30000) + ']'.repeat(30000),
+    'binary chain': 'x = ' + Array.from({ length: 30000 }, (_, i) => `f${i}()`).join(' + '),
+    'call chain': 'x' + '()'.repeat(30000),
+    'member chain': 'x' + '.a'.repeat(30000) + '()',
+    'nested functions': 'function a(){'.repeat(5000) + '}'.repeat(5000),
+    'nested arrows': '(() => '.repeat(5000) + '1' + ')'.repeat(5000),
+    garbage: Array.from({ length: 20000 }, (_, i) => '{[(<`${/\'"'[i % 11]).join(''),
+    empty: '',
+    'only a BOM': '\uFEFF',
+    'lone surrogates': '\uD800f(\uDC00);',
+  };
+  for (const [name, text] of Object.entries(deep)) {
+    it(`survives ${name}`, () => {
+      const m = model(text);
+      assert.equal(m.scopes[0].kind, 'module');
+      assert.ok(Array.isArray(m.calls));
+    });
+  }
+
+  it('keeps the calls of a long binary chain (walked without recursion)', () => {
+    const m = model('x = ' + Array.from({ length: 20000 }, (_, i) => `f${i}()`).join(' + '));
+    assert.equal(m.calls.length, 20000);
+  });
+
+  it('survives every prefix of real fixture files (code being typed)', () => {
+    const dir = path.join(__dirname, '..', 'fixtures', 'blocking-call-in-async');
+    for (const name of ['contexts.ts', 'require.cjs', 'suppressions.tsx']) {
+      const text = fs.readFileSync(path.join(dir, name), 'utf8');
+      for (let end = 0; end <= text.length; end += 13) {
+        const m = model(text.slice(0, end), name);
+        for (const c of m.calls) assert.ok(c.scope >= 0 && c.scope < m.scopes.length);
+        // every suppression must be buildable wherever a finding could be
+        for (const c of m.calls.slice(0, 3)) assert.ok(m.fixer.suppress(c.calleeSpan, 'blocking-call-in-async').edits.length === 1);
+      }
+    }
+  });
+});
