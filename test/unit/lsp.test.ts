@@ -1,6 +1,8 @@
 // Protocol tests of the built language server (dist/server.js over --stdio), driven by a scripted
 // client (test/harness/lsp-client.ts) that answers workspace/configuration from settings the test
 // controls. Every wait is on a notification the server sends, with a timeout naming what was awaited.
+// At the end, in-process tests of the lsp/ pieces a client cannot provoke (a failing rule, a
+// throwing front end) and of the small helpers.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,17 +14,22 @@ import {
   type CodeAction,
   type Command,
   type Diagnostic,
+  type PublishDiagnosticsParams,
   type Range,
 } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { AnalysisResult, Engine } from '../../server/src/engine/engine';
 import { applyEdits } from '../../server/src/engine/finding';
 import { parseSuppressions } from '../../server/src/engine/suppression';
 import { LineIndex } from '../../server/src/engine/text';
 import { replaceChangedRange, wants } from '../../server/src/lsp/code-actions';
 import { fileSuppressionEdit } from '../../server/src/lsp/file-suppression';
-import { COMMANDS, FIX_ALL_KIND } from '../../server/src/lsp/protocol';
-import { sourceFileName } from '../../server/src/lsp/validator';
+import { COMMANDS, FIX_ALL_KIND, type StatusParams } from '../../server/src/lsp/protocol';
+import { SettingsStore } from '../../server/src/lsp/settings';
+import { sourceFileName, Validator } from '../../server/src/lsp/validator';
 import { ruleDocsUrl } from '../../server/src/rules/registry';
 import {
+  EventLog,
   FULL_CAPABILITIES,
   LspTestClient,
   applyTextEdits,
@@ -540,5 +547,100 @@ describe('lsp helpers', () => {
     assert.equal(sourceFileName('file:///w/Jakefile', 'javascript'), '/w/Jakefile.js');
     assert.equal(sourceFileName('untitled:Untitled-1', 'typescriptreact'), 'Untitled-1.tsx');
     assert.equal(sourceFileName('file:///w/view.js', 'javascriptreact'), '/w/view.js.jsx');
+  });
+});
+
+describe('validator and settings store (in process)', () => {
+  const TEXT = 'import time\n\nasync def main():\n    time.sleep(1)\n';
+
+  function result(over: Partial<AnalysisResult>): AnalysisResult {
+    return {
+      family: 'python',
+      findings: [],
+      suppressions: [],
+      syntaxProblems: [],
+      skipped: undefined,
+      ruleErrors: [],
+      timings: { parseMs: 0, rulesMs: 0 },
+      lines: new LineIndex(TEXT),
+      ...over,
+    };
+  }
+
+  function harness(analyse: Pick<Engine, 'analyse'>['analyse']) {
+    const doc = TextDocument.create('file:///w/x.py', 'python', 1, TEXT);
+    const published = new EventLog<PublishDiagnosticsParams>();
+    const statuses = new EventLog<StatusParams>();
+    const errors: string[] = [];
+    const settings = new SettingsStore({ fetch: async () => ({}), reportProblem: () => undefined, logError: (m) => errors.push(m) });
+    const validator = new Validator({
+      engine: { analyse },
+      settings,
+      document: (u) => (u === doc.uri ? doc : undefined),
+      publish: (p) => published.push(p),
+      status: (p) => statuses.push(p),
+      log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => errors.push(m) },
+      debounceMs: 1,
+    });
+    return { doc, published, statuses, errors, validator };
+  }
+
+  it('logs a failing rule and reports an error status, still publishing the other findings', async () => {
+    const h = harness(() => result({ ruleErrors: [{ rule: 'some-rule', error: 'TypeError: boom\n    at check' }] }));
+    h.validator.opened(h.doc);
+    assert.deepEqual((await h.published.next('diagnostics', () => true)).diagnostics, []);
+    const status = await h.statuses.next('status', () => true);
+    assert.equal(status.state, 'error');
+    assert.ok(h.errors.some((e) => e.includes('some-rule') && e.includes('TypeError: boom')), h.errors.join('\n'));
+  });
+
+  it('clears a document whose analysis throws, and reports it', async () => {
+    let calls = 0;
+    const h = harness(() => {
+      calls++;
+      throw new Error('front end bug');
+    });
+    h.validator.opened(h.doc);
+    const p = await h.published.next('diagnostics', () => true);
+    assert.deepEqual([p.version, p.diagnostics], [1, []]);
+    assert.equal((await h.statuses.next('status', () => true)).state, 'error');
+    assert.ok(h.errors.some((e) => e.includes('front end bug')));
+    // a code action does not re-run an analysis that already ran for this version
+    assert.equal(await h.validator.current(h.doc.uri), undefined);
+    assert.equal(calls, 1);
+  });
+
+  it('shows each settings problem once; again only after it went away and came back', async () => {
+    const shown: string[] = [];
+    let raw: unknown = { maxFileSize: -1 };
+    const store = new SettingsStore({ fetch: async () => raw, reportProblem: (p) => shown.push(p), logError: () => undefined });
+    await store.get('file:///a.ts');
+    await store.get('file:///b.ts');
+    assert.equal(shown.length, 1, shown.join('\n'));
+    assert.match(shown[0], /loopguard\.maxFileSize/);
+    // another setting changed; the problem persists: not shown again
+    store.invalidate();
+    assert.equal((await store.get('file:///a.ts')).settings.maxFileSize, 4_000_000, 'the default replaces the bad value');
+    assert.equal(shown.length, 1);
+    // fixed, then broken again: shown again
+    raw = {};
+    store.invalidate();
+    assert.deepEqual((await store.get('file:///a.ts')).problems, []);
+    raw = { maxFileSize: -1 };
+    store.invalidate();
+    await store.get('file:///a.ts');
+    assert.equal(shown.length, 2);
+  });
+
+  it('falls back to the defaults when the client fails to answer workspace/configuration', async () => {
+    const errors: string[] = [];
+    const store = new SettingsStore({
+      fetch: () => Promise.reject(new Error('no handler')),
+      reportProblem: () => undefined,
+      logError: (m) => errors.push(m),
+    });
+    const s = await store.get('file:///a.ts');
+    assert.equal(s.settings.enable, true);
+    assert.equal(errors.length, 1);
   });
 });

@@ -21,7 +21,7 @@ export interface Logger {
 }
 
 export interface ValidatorHost {
-  engine: Engine;
+  engine: Pick<Engine, 'analyse'>;
   settings: SettingsStore;
   document(uri: string): TextDocument | undefined;
   publish(params: PublishDiagnosticsParams): void;
