@@ -72,6 +72,12 @@ let browser;
 let page;
 let passed = 0;
 let failed = 0;
+// code-server runs in its own process group, which Ctrl+C does not reach: stop it before leaving
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    void Promise.resolve(browser?.close()).catch(() => {}).then(() => server?.stop()).then(() => process.exit(130));
+  });
+}
 
 async function openFile(rel) {
   // Quick Open is what a user does; the editor is ready when its text is rendered

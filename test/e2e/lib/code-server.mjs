@@ -117,6 +117,9 @@ export async function launchBrowser(env) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
+    // our own handlers close the browser and then stop code-server; Playwright's would exit in between
+    handleSIGINT: false,
+    handleSIGTERM: false,
     env,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
