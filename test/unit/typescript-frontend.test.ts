@@ -247,7 +247,11 @@ describe('typescript front end: where code runs', () => {
     assert.deepEqual(kindAt('function f() { target(); }', 'target'), ['sync', undefined]);
     assert.deepEqual(kindAt('async function f() { function g() { target(); } }', 'target'), ['sync', undefined]);
     assert.deepEqual(kindAt('async function f() { return () => target(); }', 'target'), ['sync', undefined]);
-    assert.deepEqual(kindAt("process.on('exit', () => target());", 'target'), ['sync', 'exit listener']);
+    for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'uncaughtException', 'unhandledRejection']) {
+      assert.deepEqual(kindAt(`process.on('${event}', () => target());`, 'target'), ['sync', 'process shutdown listener'], event);
+    }
+    assert.deepEqual(kindAt("process.on('message', () => target());", 'target'), ['loop-callback', "'message' listener"]);
+    assert.deepEqual(kindAt("child.on('exit', () => target());", 'target'), ['loop-callback', "'exit' listener"]);
     assert.deepEqual(kindAt("app.get('user', (req) => target());", 'target'), ['sync', undefined]);
     assert.deepEqual(kindAt('async function f() { class C { x = target(); } }', 'target'), ['sync', 'field initialiser']);
     assert.deepEqual(kindAt('function setTimeout(f) {}\nsetTimeout(() => target());', 'target'), ['sync', undefined]);

@@ -41,8 +41,6 @@ export interface Binding {
   init?: ts.Expression;
   initScope?: LexScope;
   initPath?: readonly string[];
-  /** the statement that declared the binding (imports, top-level variable statements): the fixer extends it */
-  decl?: ts.Node;
   /** `function` bindings and aliases initialised with a function expression: the function node */
   fn?: ts.Node;
   /** memo of resolveBinding: null = resolves to nothing */

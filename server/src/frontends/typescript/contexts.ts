@@ -22,6 +22,7 @@ const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'prependListener'
 /** HTTP verbs of Express, Koa-router, Fastify, Hono, restify: `app.get('/path', handler)` */
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'delete', 'del', 'patch', 'head', 'options', 'all', 'use']);
 const PROMISE_METHODS = new Set(['then', 'catch', 'finally']);
+const SHUTDOWN_EVENTS = /^(?:exit|beforeExit|uncaughtException|uncaughtExceptionMonitor|unhandledRejection|SIG[A-Z0-9]+)$/;
 const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask']);
 const SERVER_MODULES: Record<string, string> = {
   http: 'request handler', https: 'request handler', http2: 'request handler', net: 'connection listener', tls: 'connection listener',
@@ -123,8 +124,11 @@ export function classifyContext(ctx: FunctionContext, fn: ts.Node | undefined, c
   if (LISTENER_METHODS.has(method) && argIndex >= 1) {
     const event = args[0] && skipOuter(args[0]);
     const eventName = event && isStringLike(event) ? event.text : undefined;
-    // `process.on('exit')` listeners must be synchronous: blocking there is the only option
-    if (eventName === 'exit' && isGlobal(resolveExpression(pa.expression, site.lex), 'process')) return { kind: 'sync', reason: 'exit listener' };
+    // the process is going down: `exit` listeners must be synchronous, and Node's docs recommend sync
+    // I/O in crash and signal handlers; blocking there delays nothing that still matters
+    if (eventName !== undefined && SHUTDOWN_EVENTS.test(eventName) && isGlobal(resolveExpression(pa.expression, site.lex), 'process')) {
+      return { kind: 'sync', reason: 'process shutdown listener' };
+    }
     return { kind: 'loop-callback', reason: eventName !== undefined ? `'${eventName}' listener` : 'event listener' };
   }
   if (ROUTE_METHODS.has(method)) {

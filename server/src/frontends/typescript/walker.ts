@@ -211,8 +211,6 @@ export class Walker {
   private awaitIllegal = false;
   private depth = 0;
   private className: string | undefined;
-  /** the top-level statement being walked, recorded on the bindings it declares */
-  private topStatement: ts.Node | undefined;
   // markers: what the parent said about the child it is about to visit
   private awaitChild: ts.Node | undefined;
   private statementChild: ts.Node | undefined;
@@ -233,11 +231,7 @@ export class Walker {
       id: 0, kind: 'module', name: undefined, reason: undefined,
       span: { start: 0, end: this.text.length }, parent: undefined, headSpan: { start: 0, end: 0 },
     });
-    for (const statement of sf.statements) {
-      this.topStatement = statement;
-      this.visit(statement);
-    }
-    this.topStatement = undefined;
+    for (const statement of sf.statements) this.visit(statement);
     return {
       scopes: this.scopes, calls: this.calls, sites: this.sites, moduleScope: this.moduleScope,
       pending: this.pending, fnScopeIds: this.fnScopeIds, workerHints: this.workerHints, decorated: this.decorated,
@@ -410,7 +404,6 @@ export class Walker {
   private declareName(name: string, kind: BindingKind, scope: LexScope, fn?: ts.Node): Binding {
     const b: Binding = { kind, name, scope };
     if (fn) b.fn = fn;
-    if (scope === this.moduleScope && this.topStatement) b.decl = this.topStatement;
     declare(scope, b);
     return b;
   }
