@@ -7,8 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { builtinCatalogue } from '../../server/src/engine/catalogue';
+import { defaultAnalysisConfig } from '../../server/src/engine/config';
+import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
 import { effectiveScope, type Call, type SourceModel } from '../../server/src/engine/model';
 import { createTypeScriptFrontend } from '../../server/src/frontends/typescript';
+import { sharedEngine } from '../harness/fixtures';
 
 const frontend = createTypeScriptFrontend();
 const catalogue = builtinCatalogue().node;
@@ -352,5 +355,37 @@ describe('typescript front end: never throws', () => {
         for (const c of m.calls.slice(0, 3)) assert.ok(m.fixer.suppress(c.calleeSpan, 'blocking-call-in-async').edits.length === 1);
       }
     }
+  });
+});
+
+describe('typescript fixer: file style', () => {
+  // the fixer is exercised end to end by the fixtures; these pin the choices a fixture cannot show
+  async function fixed(text: string, fileName: string): Promise<string> {
+    const engine = await sharedEngine();
+    return fixAll(engine, { fileName, text }, defaultAnalysisConfig(), pickFirstFix).text;
+  }
+
+  it('writes CRLF where the file uses CRLF', async () => {
+    const text = "import { readFileSync } from 'node:fs';\r\nexport async function f(p: string) {\r\n  return readFileSync(p);\r\n}\r\n";
+    assert.equal(
+      await fixed(text, 'crlf.ts'),
+      "import { readFileSync } from 'node:fs';\r\nimport { readFile } from 'node:fs/promises';\r\nexport async function f(p: string) {\r\n  return await readFile(p);\r\n}\r\n",
+    );
+    const m = model(text, 'crlf.ts');
+    const call = onlyCall(m, 'readFileSync');
+    assert.deepEqual(m.fixer.suppress(call.calleeSpan, 'blocking-call-in-async').edits, [
+      { start: text.indexOf('  return'), end: text.indexOf('  return'), newText: '  // loopguard-ignore-next-line blocking-call-in-async\r\n' },
+    ]);
+  });
+
+  it('uses require in a TypeScript file that requires, and import in an .mjs file that does neither yet', async () => {
+    assert.equal(
+      await fixed("const { statSync } = require('fs');\nexport async function f(p: string) {\n  return statSync(p);\n}\n", 'req.ts'),
+      "const { statSync } = require('fs');\nconst { stat } = require('node:fs/promises');\nexport async function f(p: string) {\n  return await stat(p);\n}\n",
+    );
+    assert.equal(
+      await fixed("'use strict';\nexport async function f(m) {\n  const { gzipSync } = m;\n  const zlib = await import('zlib');\n  return zlib.gzipSync(m);\n}\n", 'none.mjs'),
+      "'use strict';\nimport { promisify } from 'node:util';\n\nexport async function f(m) {\n  const { gzipSync } = m;\n  const zlib = await import('zlib');\n  return await promisify(zlib.gzip)(m);\n}\n",
+    );
   });
 });
