@@ -126,12 +126,19 @@ export class ImportPlanner {
     return edits;
   }
 
+  /**
+   * Import and alias bindings usable at the call site: not shadowed there, and, inside a function,
+   * declared before the call (a later `const` is in its temporal dead zone when the call runs).
+   */
   private visibleBindings(site: CallSite): Binding[] {
     const out: Binding[] = [];
+    const callStart = site.node.pos;
     for (let s: LexScope | undefined = site.lex; s; s = s.parent) {
       if (!s.names) continue;
       for (const b of s.names.values()) {
-        if ((b.kind === 'import' || b.kind === 'alias') && lookup(site.lex, b.name) === b) out.push(b);
+        if (b.kind !== 'import' && b.kind !== 'alias') continue;
+        if (s !== this.facts.moduleScope && b.at !== undefined && b.at > callStart) continue;
+        if (lookup(site.lex, b.name) === b) out.push(b);
       }
     }
     return out;

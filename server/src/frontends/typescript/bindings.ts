@@ -41,6 +41,8 @@ export interface Binding {
   init?: ts.Expression;
   initScope?: LexScope;
   initPath?: readonly string[];
+  /** `alias`: where the declared name ends; a function-local alias does not exist before it (TDZ) */
+  at?: number;
   /** `function` bindings and aliases initialised with a function expression: the function node */
   fn?: ts.Node;
   /** memo of resolveBinding: null = resolves to nothing */

@@ -688,6 +688,7 @@ export class Walker {
         b.init = init;
         b.initScope = this.lex;
         b.initPath = path;
+        b.at = name.end;
       }
       return;
     }
