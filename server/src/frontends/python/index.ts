@@ -1,27 +1,128 @@
-// Python front end (tree-sitter). STUB: replaced by the real implementation.
-import { Parser } from 'web-tree-sitter';
-import type { Frontend } from '../frontend';
+// Python front end: tree-sitter (WASM) parse, one query over the tree, then the SourceModel —
+// scopes with their kinds (async def, def, lambda, class, offloaded), calls with resolved qualified
+// names and arguments, suppression comments and syntax problems — plus the file's fixer.
+//
+// Cost matters here (the language server analyses on every keystroke): the tree is visited once, by
+// the query inside WASM; comments are looked up only where the text mentions `loopguard`, and syntax
+// problems only when the tree reports an error.
+
+import { Parser, type Node, type Tree } from 'web-tree-sitter';
+import type { EcosystemCatalogue } from '../../engine/catalogue';
+import type { Comment, SourceModel, SyntaxProblem } from '../../engine/model';
+import { PythonFixer } from '../../fixes/python';
+import type { Frontend, ParsedSource, SourceInput } from '../frontend';
+import { buildModel } from './build';
+import { TreeFacts } from './facts';
 import { loadPythonLanguage } from './parser';
+import { pythonQueries, type CompiledQueries } from './query';
+
+const MAX_SYNTAX_PROBLEMS = 20;
 
 export async function createPythonFrontend(): Promise<Frontend> {
   const language = await loadPythonLanguage();
   const parser = new Parser();
   parser.setLanguage(language);
+  const queries = pythonQueries(language);
   return {
     family: 'python',
     extensions: ['.py', '.pyi'],
     languageIds: ['python'],
-    parse(input) {
-      const tree = parser.parse(input.text);
-      return {
-        model: {
-          family: 'python', languageId: 'python', fileName: input.fileName, text: input.text,
-          scopes: [{ id: 0, kind: 'module', name: undefined, reason: undefined, span: { start: 0, end: input.text.length }, parent: undefined, headSpan: { start: 0, end: 0 } }],
-          calls: [], comments: [], syntaxProblems: [],
-          fixer: { build: () => undefined, suppress: () => ({ title: 'Disable', edits: [] }) },
-        },
-        dispose: () => tree?.delete(),
-      };
-    },
+    parse: (input, catalogue) => parsePython(parser, queries, input, catalogue),
   };
+}
+
+function emptyModel(input: SourceInput, problems: SyntaxProblem[]): SourceModel {
+  return {
+    family: 'python',
+    languageId: input.languageId ?? 'python',
+    fileName: input.fileName,
+    text: input.text,
+    scopes: [
+      {
+        id: 0,
+        kind: 'module',
+        name: undefined,
+        reason: undefined,
+        span: { start: 0, end: input.text.length },
+        parent: undefined,
+        headSpan: { start: 0, end: 0 },
+      },
+    ],
+    calls: [],
+    comments: [],
+    syntaxProblems: problems,
+    fixer: { build: () => undefined, suppress: (_span, rule) => ({ title: `Disable ${rule} for this line`, edits: [] }) },
+  };
+}
+
+function parsePython(
+  parser: Parser,
+  queries: CompiledQueries,
+  input: SourceInput,
+  catalogue: EcosystemCatalogue,
+): ParsedSource {
+  let tree: Tree | null = null;
+  try {
+    tree = parser.parse(input.text);
+    if (!tree) return { model: emptyModel(input, [{ span: { start: 0, end: 0 }, message: 'the Python parser gave up on this file' }]), dispose: () => undefined };
+    const root = tree.rootNode;
+    const { text } = input;
+    const built = buildModel(text, queries.main.matches(root), catalogue);
+    const comments = loopguardComments(text, root);
+    const facts = new TreeFacts(text, tree, built.scopes, comments, built.resolver, built.importNames, built.importedRoots);
+    const model: SourceModel = {
+      family: 'python',
+      languageId: input.languageId ?? 'python',
+      fileName: input.fileName,
+      text,
+      scopes: built.scopes,
+      calls: built.calls,
+      comments,
+      syntaxProblems: root.hasError ? syntaxProblems(queries, root) : [],
+      fixer: new PythonFixer(facts, catalogue.flavours),
+    };
+    const owned = tree;
+    return {
+      model,
+      dispose: () => {
+        facts.detach();
+        owned.delete();
+      },
+    };
+  } catch (e) {
+    // a bug here must not take the server down; it shows as a problem on the file instead
+    tree?.delete();
+    const message = `internal error in the Python front end: ${e instanceof Error ? e.message : String(e)}`;
+    return { model: emptyModel(input, [{ span: { start: 0, end: 0 }, message }]), dispose: () => undefined };
+  }
+}
+
+/** Only comments that can hold a directive matter (suppression.ts); find them through the text. */
+function loopguardComments(text: string, root: Node): Comment[] {
+  const out: Comment[] = [];
+  let seen = -1;
+  for (let i = text.indexOf('loopguard'); i >= 0; i = text.indexOf('loopguard', i + 9)) {
+    if (i < seen) continue;
+    const node = root.descendantForIndex(i);
+    if (!node || node.type !== 'comment') continue;
+    const span = { start: node.startIndex, end: node.endIndex };
+    seen = span.end;
+    out.push({ span, text: text.slice(span.start, span.end) });
+  }
+  return out;
+}
+
+function syntaxProblems(queries: CompiledQueries, root: Node): SyntaxProblem[] {
+  const out: SyntaxProblem[] = [];
+  for (const m of queries.errors.matches(root)) {
+    for (const c of m.captures) {
+      if (out.length >= MAX_SYNTAX_PROBLEMS) return out;
+      const span = { start: c.node.startIndex, end: c.node.endIndex };
+      if (c.name === 'missing') out.push({ span, message: `missing \`${c.node.type}\`` });
+      else if (!out.some((p) => p.span.start <= span.start && span.end <= p.span.end && p.message === 'syntax error')) {
+        out.push({ span, message: 'syntax error' });
+      }
+    }
+  }
+  return out;
 }

@@ -1,0 +1,703 @@
+// Builds the language-neutral model of one Python file from the matches of the front end's query.
+//
+// One pass sorts the matches into scopes, calls, imports and bindings — positions only; what lies
+// between positions (parameter lists, arguments, right-hand sides) is read from the text. Then: scopes
+// nest, calls get the scope that evaluates them, bindings land in their scopes (`global` respected),
+// callees are resolved to qualified names (resolve.ts), and functions handed to threads and processes
+// become `offloaded`. This runs on every keystroke: no closures or object spreads per match.
+
+import type { Node, QueryMatch } from 'web-tree-sitter';
+import type { EcosystemCatalogue } from '../../engine/catalogue';
+import type { Argument, Call, FunctionScope } from '../../engine/model';
+import { FUNCTION_WRAPPERS, OFFLOADERS, offloaderByMethod, RUN_METHOD_BASES, type Offloader } from './offload';
+import { PATTERN_KINDS } from './query';
+import { Resolver, type Binding, type CallRec } from './resolve';
+import {
+  closingBracket,
+  dottedCalleeStart,
+  dottedSegments,
+  endsStatement,
+  expressionEnd,
+  headerColon,
+  identEnd,
+  keywordAt,
+  readDotted,
+  skipInline,
+  skipSpaceBack,
+  skipTrivia,
+  splitItems,
+} from './scan';
+import { newScope, ScopeTable, type PyScope } from './scopes';
+
+export interface BuiltModel {
+  scopes: FunctionScope[];
+  calls: Call[];
+  resolver: Resolver;
+  table: ScopeTable;
+  /** every module imported anywhere in the file, by its first segment (`asyncio`, `trio`) */
+  importedRoots: Set<string>;
+  /** local names bound by imports, per imported qualified name */
+  importNames: Map<string, Set<string>>;
+}
+
+/** What a binding holds, before the calls it may refer to are known. */
+const enum Held {
+  Other,
+  None,
+  /** the call starting at `a` */
+  Value,
+  /** the dotted expression `a..b` */
+  Alias,
+  /** the annotation `a..b` */
+  Annotation,
+}
+
+/** higher wins when several patterns bind the same name node (`with f() as x` is also a plain target) */
+function rank(h: Held): number {
+  return h === Held.Other ? 0 : h === Held.None ? 1 : h === Held.Annotation ? 2 : 3;
+}
+
+interface RawBinding {
+  /** the bound identifier (for `self.x`, the `x`) */
+  nameStart: number;
+  held: Held;
+  a: number;
+  b: number;
+  /** `self.x = …`: where `self` is */
+  objectStart: number;
+  /** `x: T = f()`: where the call starts, else -1 */
+  value: number;
+}
+
+/** RawBinding.objectStart of `with f() as x` */
+const WITH = -2;
+
+interface RawImport {
+  kind: 'import' | 'import-as' | 'from' | 'from-as' | 'from-star';
+  /** the dotted name (or `*`) */
+  at: number;
+  alias: number;
+  module: number;
+}
+
+function capture(m: QueryMatch, name: string): Node | undefined {
+  const cs = m.captures;
+  for (let i = 0; i < cs.length; i++) if (cs[i].name === name) return cs[i].node;
+  return undefined;
+}
+
+export function buildModel(text: string, matches: readonly QueryMatch[], catalogue: EcosystemCatalogue): BuiltModel {
+  const scopeList: PyScope[] = [newScope('module', false, 0, text.length, 0)];
+  const calls: CallRec[] = [];
+  const awaitStarts: number[] = [];
+  const imports: RawImport[] = [];
+  const binds: RawBinding[] = [];
+  const attrBinds: RawBinding[] = [];
+  const globals: number[] = [];
+  const comprehensions: Comprehension[] = [];
+  const comprehensionVars: number[] = [];
+  /** calls whose callee is not a plain dotted name: their start is found below */
+  const unplaced: Array<{ index: number; args: Node }> = [];
+
+  for (const m of matches) {
+    const kind = PATTERN_KINDS[m.patternIndex];
+    switch (kind) {
+      case 'def':
+      case 'class':
+      case 'lambda': {
+        const node = m.captures[0]?.node;
+        if (!node) break;
+        const start = node.startIndex;
+        // the body start is found with the name (nameScope)
+        scopeList.push(newScope(kind, kind === 'def' && keywordAt(text, start, 'async'), start, node.endIndex, start));
+        break;
+      }
+      case 'call':
+      case 'call-genexp': {
+        const args = m.captures[0]?.node;
+        if (!args) break;
+        const argsStart = args.startIndex;
+        const start = dottedCalleeStart(text, argsStart, 0);
+        if (start < 0) unplaced.push({ index: calls.length, args });
+        calls.push({
+          start,
+          end: args.endIndex,
+          calleeEnd: skipSpaceBack(text, argsStart, start),
+          argsStart,
+          genexp: kind === 'call-genexp',
+          scope: 0,
+          awaited: false,
+          state: 0,
+          name: undefined,
+          method: undefined,
+          receiver: undefined,
+          shadow: undefined,
+        });
+        break;
+      }
+      case 'await': {
+        const node = m.captures[0]?.node;
+        if (node) awaitStarts.push(node.startIndex);
+        break;
+      }
+      case 'import':
+      case 'import-as':
+      case 'from':
+      case 'from-as':
+      case 'from-star': {
+        const node = capture(m, 'node');
+        if (node) imports.push({ kind, at: node.startIndex, alias: capture(m, 'name')?.startIndex ?? -1, module: capture(m, 'module')?.startIndex ?? -1 });
+        break;
+      }
+      case 'assign': {
+        const name = m.captures[0]?.node;
+        if (!name) break;
+        const nameStart = name.startIndex;
+        binds.push(assignment(text, nameStart, identEnd(text, nameStart), -1));
+        break;
+      }
+      case 'attr-assign': {
+        const node = m.captures[0]?.node;
+        if (!node) break;
+        const objectStart = node.startIndex;
+        const target = readDotted(text, objectStart);
+        if (!target || target.parts.length !== 2) break;
+        const raw = assignment(text, -1, target.end, objectStart);
+        raw.nameStart = target.end - target.parts[1].length;
+        attrBinds.push(raw);
+        break;
+      }
+      case 'bind':
+      case 'global':
+      case 'nonlocal': {
+        const name = m.captures[0]?.node;
+        if (!name) break;
+        if (kind === 'global') globals.push(name.startIndex);
+        // `nonlocal x`: x belongs to an enclosing function; for us, a local we cannot name
+        else binds.push({ nameStart: name.startIndex, held: Held.Other, a: 0, b: 0, objectStart: -1, value: -1 });
+        break;
+      }
+      case 'comprehension': {
+        const node = m.captures[0]?.node;
+        if (node) comprehensions.push({ start: node.startIndex, end: node.endIndex, names: new Set() });
+        break;
+      }
+      case 'comprehension-var': {
+        const name = m.captures[0]?.node;
+        if (name) comprehensionVars.push(name.startIndex);
+        break;
+      }
+      case 'with-call': {
+        const name = capture(m, 'name');
+        const node = capture(m, 'node');
+        if (name && node) binds.push({ nameStart: name.startIndex, held: Held.Value, a: node.startIndex, b: 0, objectStart: WITH, value: -1 });
+        break;
+      }
+    }
+  }
+
+  placeCalls(text, calls, unplaced);
+
+  // scopes
+  scopeList.sort((a, b) => a.start - b.start || b.end - a.end);
+  const table = new ScopeTable(scopeList);
+  const lambdas = new Map<number, PyScope>();
+  const defNames = new Set<string>();
+  for (const s of scopeList) {
+    if (s.kind === 'lambda') lambdas.set(s.start, s);
+    nameScope(text, s);
+    if (s.kind === 'def' && s.name !== undefined) defNames.add(s.name);
+  }
+
+  // calls: document order, the outermost first among calls that start together (`f(a)(b)`)
+  calls.sort((a, b) => a.start - b.start || b.end - a.end);
+  for (const c of calls) c.scope = table.evaluatingAt(c.start).id;
+  const notBindings = shadowByComprehensions(text, calls, comprehensions, comprehensionVars);
+  const resolver = new Resolver(text, table, catalogue.types, (q) => catalogue.lookup(q) !== undefined || catalogue.types.has(q), calls);
+  for (const start of awaitStarts) {
+    const call = resolver.callAt(start);
+    if (call) call.awaited = true;
+  }
+
+  // bindings
+  for (const g of globals) {
+    const s = table.at(g);
+    if (s.kind !== 'module') (s.globals ??= new Set()).add(text.slice(g, identEnd(text, g)));
+  }
+  const bind = (scope: PyScope, name: string, b: Binding): void => {
+    const target = scope.globals !== undefined && scope.globals.has(name) ? table.get(0) : scope;
+    const list = target.names.get(name);
+    if (list) list.push(b);
+    else target.names.set(name, [b]);
+  };
+  const materialize = (raw: RawBinding, scope: PyScope): Binding => {
+    switch (raw.held) {
+      case Held.None:
+        return { k: 'none' };
+      case Held.Value: {
+        // the value of a call only when the call is all there is (`x = f()`, not `x = f() or g`);
+        // `with f() as x` and assignments both end with the call
+        const call = resolver.callAt(raw.a);
+        return call && (raw.objectStart === WITH || endsStatement(text, call.end)) ? { k: 'value', call } : { k: 'other' };
+      }
+      case Held.Alias:
+        return { k: 'alias', start: raw.a, end: raw.b, scope: scope.id };
+      case Held.Annotation: {
+        const value = raw.value >= 0 ? resolver.callAt(raw.value) : undefined;
+        return { k: 'annotation', start: raw.a, end: raw.b, scope: scope.id, value: value && endsStatement(text, value.end) ? value : undefined };
+      }
+      default:
+        return { k: 'other' };
+    }
+  };
+
+  for (const s of scopeList) {
+    if ((s.kind === 'def' || s.kind === 'class') && s.name !== undefined && s.parent !== undefined) {
+      bind(table.get(s.parent), s.name, s.kind === 'def' ? { k: 'def', scope: s.id } : { k: 'other' });
+    }
+    if (s.kind === 'def' || s.kind === 'lambda') bindParams(text, table, s, bind);
+  }
+
+  const importedRoots = new Set<string>();
+  const importNames = new Map<string, Set<string>>();
+  for (const imp of imports) {
+    const scope = table.at(imp.at);
+    const bound = importBinding(text, imp);
+    if (!bound) continue;
+    if (typeof bound === 'string') {
+      if (scope.kind === 'module') (scope.starImports ??= []).push(bound);
+      continue;
+    }
+    bind(scope, bound.local, bound.binding);
+    if (bound.binding.k === 'import') {
+      importedRoots.add(bound.binding.target.split('.')[0]);
+      let names = importNames.get(bound.binding.target);
+      if (!names) importNames.set(bound.binding.target, (names = new Set()));
+      names.add(bound.local);
+    }
+  }
+
+  for (const raw of best(binds)) {
+    if (notBindings.has(raw.nameStart)) continue;
+    const scope = table.at(raw.nameStart);
+    bind(scope, text.slice(raw.nameStart, identEnd(text, raw.nameStart)), materialize(raw, scope));
+  }
+  for (const raw of best(attrBinds)) {
+    const fn = table.at(raw.objectStart);
+    if (fn.kind !== 'def' || fn.selfName === undefined || fn.parent === undefined) continue;
+    if (text.slice(raw.objectStart, identEnd(text, raw.objectStart)) !== fn.selfName) continue;
+    const cls = table.get(fn.parent);
+    const attr = text.slice(raw.nameStart, identEnd(text, raw.nameStart));
+    const binding = materialize(raw, fn);
+    const attrs = (cls.attrs ??= new Map<string, Binding[]>());
+    const list = attrs.get(attr);
+    if (list) list.push(binding);
+    else attrs.set(attr, [binding]);
+  }
+
+  // names, arguments, offloading
+  const ctx: Ctx = { text, resolver, table, lambdas, defNames };
+  const modelCalls: Call[] = new Array<Call>(calls.length);
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    resolver.callName(c);
+    modelCalls[i] = {
+      span: { start: c.start, end: c.end },
+      calleeSpan: { start: c.start, end: c.calleeEnd },
+      name: c.name,
+      written: writtenCallee(text, c),
+      scope: c.scope,
+      awaited: c.awaited,
+      isNew: false,
+      args: callArguments(ctx, c),
+    };
+  }
+  markOffloaded(ctx, calls, modelCalls);
+  markRunMethods(text, table, resolver);
+
+  const scopes: FunctionScope[] = scopeList.map((s) => ({
+    id: s.id,
+    kind: scopeKind(s),
+    name: qualifiedScopeName(table, s),
+    reason: s.offloadReason,
+    span: { start: s.start, end: s.end },
+    parent: s.parent,
+    headSpan: { start: s.headStart, end: s.headEnd },
+  }));
+
+  return { scopes, calls: modelCalls, resolver, table, importedRoots, importNames };
+}
+
+/**
+ * The start of calls whose callee is not a dotted name. Most are chains on another call's result
+ * (`f(x)(y)`, `make().get(u)`): the callee then starts where that inner call starts, which we know
+ * without asking the tree. The rest (`a[0](x)`, `"".join(xs)`) ask the tree for the call node.
+ */
+function placeCalls(text: string, calls: CallRec[], unplaced: ReadonlyArray<{ index: number; args: Node }>): void {
+  if (unplaced.length === 0) return;
+  const byEnd = new Map<number, CallRec>();
+  for (const c of calls) if (c.start >= 0) byEnd.set(c.end, c);
+  // inner calls end before outer ones begin their argument list: resolve in source order
+  const pending = [...unplaced].sort((a, b) => calls[a.index].argsStart - calls[b.index].argsStart);
+  for (const { index, args } of pending) {
+    const c = calls[index];
+    const inner = byEnd.get(innerCallEnd(text, c.argsStart));
+    c.start = inner && inner.start >= 0 ? inner.start : (args.parent?.startIndex ?? c.argsStart);
+    c.calleeEnd = skipSpaceBack(text, c.argsStart, c.start);
+    byEnd.set(c.end, c);
+  }
+}
+
+/** `…)(` or `…).a.b(`: the offset just after the `)` that ends the receiver, or -1. */
+function innerCallEnd(text: string, open: number): number {
+  let i = skipSpaceBack(text, open);
+  for (;;) {
+    const c = text.charCodeAt(i - 1);
+    if (c === 41 /* ) */) return i;
+    // back over `.name`
+    let j = i;
+    while (j > 0) {
+      const d = text.charCodeAt(j - 1);
+      if (!((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || d === 95 || (d >= 48 && d <= 57))) break;
+      j--;
+    }
+    if (j === i) return -1;
+    j = skipSpaceBack(text, j);
+    if (text.charCodeAt(j - 1) !== 46 /* . */) return -1;
+    i = skipSpaceBack(text, j - 1);
+  }
+}
+
+interface Comprehension {
+  start: number;
+  end: number;
+  names: Set<string>;
+}
+
+/**
+ * Comprehension variables shadow other names inside their comprehension (also in its first iterable,
+ * which strictly runs outside: a miss there beats a false alarm). Marks the calls inside, and returns
+ * the variables' positions: they are no bindings of the enclosing function.
+ */
+function shadowByComprehensions(text: string, calls: readonly CallRec[], comps: Comprehension[], vars: readonly number[]): Set<number> {
+  const positions = new Set<number>(vars);
+  if (comps.length === 0 || vars.length === 0) return positions;
+  comps.sort((a, b) => a.start - b.start || b.end - a.end);
+  const innermost = (at: number): Comprehension | undefined => {
+    let found: Comprehension | undefined;
+    for (const c of comps) {
+      if (c.start > at) break;
+      if (at < c.end) found = c;
+    }
+    return found;
+  };
+  for (const v of vars) innermost(v)?.names.add(text.slice(v, identEnd(text, v)));
+  // calls are sorted by start: sweep with the comprehensions open at each call
+  const open: Comprehension[] = [];
+  let next = 0;
+  for (const call of calls) {
+    while (next < comps.length && comps[next].start <= call.start) open.push(comps[next++]);
+    for (let i = open.length - 1; i >= 0; i--) if (open[i].end <= call.start) open.splice(i, 1);
+    for (const c of open) {
+      if (c.names.size === 0) continue;
+      call.shadow ??= new Set();
+      for (const n of c.names) call.shadow.add(n);
+    }
+  }
+  return positions;
+}
+
+/** Several patterns can match one name node: the highest-ranked one counts. */
+function best(raws: readonly RawBinding[]): Iterable<RawBinding> {
+  const byName = new Map<number, RawBinding>();
+  for (const r of raws) {
+    const prev = byName.get(r.nameStart);
+    if (!prev || rank(r.held) > rank(prev.held)) byName.set(r.nameStart, r);
+  }
+  return byName.values();
+}
+
+/**
+ * `x = …` / `x: T = …` / `x: T` after the target ending at `targetEnd`: what the name holds. An
+ * annotation wins over the value (it is what the author says the name holds); a value counts only
+ * when it is the whole right-hand side (`x = f()`, not `x = f() or g`).
+ */
+function assignment(text: string, nameStart: number, targetEnd: number, objectStart: number): RawBinding {
+  const raw: RawBinding = { nameStart, held: Held.Other, a: 0, b: 0, objectStart, value: -1 };
+  let i = skipInline(text, targetEnd);
+  let c = text.charCodeAt(i);
+  if (c === 58 /* : */) {
+    const aStart = skipInline(text, i + 1);
+    const ann = expressionEnd(text, aStart);
+    raw.held = Held.Annotation;
+    raw.a = aStart;
+    raw.b = ann.end;
+    if (ann.eq) {
+      let v = skipInline(text, skipInline(text, ann.end) + 1);
+      if (keywordAt(text, v, 'await')) v = skipInline(text, v + 5);
+      raw.value = v;
+    }
+    return raw;
+  }
+  if (c !== 61 /* = */ || text.charCodeAt(i + 1) === 61) return raw;
+  i = skipInline(text, i + 1);
+  c = text.charCodeAt(i);
+  if (c === 78 /* N */ && keywordAt(text, i, 'None') && endsStatement(text, i + 4)) {
+    raw.held = Held.None;
+    return raw;
+  }
+  const dotted = readDotted(text, i);
+  if (dotted) {
+    if (endsStatement(text, dotted.end)) {
+      raw.held = Held.Alias;
+      raw.a = i;
+      raw.b = dotted.end;
+      return raw;
+    }
+  }
+  // a call (`await` one, for thread runners): resolved later, once calls are known, and checked
+  // against the call's end then
+  if (c === 97 /* a */ && keywordAt(text, i, 'await')) i = skipInline(text, i + 5);
+  raw.held = Held.Value;
+  raw.a = i;
+  return raw;
+}
+
+function scopeKind(s: PyScope): FunctionScope['kind'] {
+  if (s.kind === 'module') return 'module';
+  if (s.kind === 'class') return 'class';
+  if (s.isAsync) return 'async';
+  return s.offloadReason !== undefined ? 'offloaded' : 'sync';
+}
+
+/** `method` → `Class.method`, `Outer.Inner.method` for nested classes; plain functions keep their name. */
+function qualifiedScopeName(table: ScopeTable, s: PyScope): string | undefined {
+  if (s.name === undefined || s.kind === 'module') return undefined;
+  let name = s.name;
+  let p = s.parent === undefined ? undefined : table.get(s.parent);
+  while (p && p.kind === 'class' && p.name !== undefined) {
+    name = `${p.name}.${name}`;
+    p = p.parent === undefined ? undefined : table.get(p.parent);
+  }
+  return name;
+}
+
+/**
+ * Reads a scope's header from the text: the name after `def`/`async def`/`class`, the parameter
+ * list or bases, and the `:` after which the body starts.
+ */
+function nameScope(text: string, s: PyScope): void {
+  if (s.kind === 'module') return;
+  if (s.kind === 'lambda') {
+    s.headEnd = s.start + 'lambda'.length;
+    const colon = headerColon(text, s.headEnd, s.end);
+    if (colon >= 0) {
+      s.bodyStart = colon + 1;
+      s.params = splitItems(text, s.headEnd, colon);
+    }
+    return;
+  }
+  let i = s.start;
+  if (keywordAt(text, i, 'async')) i = skipTrivia(text, i + 5, s.end);
+  i = skipTrivia(text, i + (s.kind === 'class' ? 5 : 3), s.end);
+  const end = identEnd(text, i);
+  if (end === i) return;
+  s.name = text.slice(i, end);
+  s.headStart = i;
+  s.headEnd = end;
+  let open = skipTrivia(text, end, s.end);
+  if (text.charCodeAt(open) === 91 /* [ type parameters */) open = skipTrivia(text, closingBracket(text, open, s.end) + 1, s.end);
+  let after = open;
+  if (text.charCodeAt(open) === 40 /* ( */) {
+    const close = closingBracket(text, open, s.end);
+    if (close < 0) return;
+    const items = splitItems(text, open + 1, close);
+    if (s.kind === 'class') s.bases = items;
+    else s.params = items;
+    after = close + 1;
+  }
+  const colon = headerColon(text, after, s.end);
+  if (colon >= 0) s.bodyStart = colon + 1;
+}
+
+/** Is the def a staticmethod? Its first parameter is then not `self`. */
+function isStaticMethod(text: string, defStart: number): boolean {
+  // walk back over the decorator lines directly above the def
+  let lineEnd = text.lastIndexOf('\n', defStart - 1);
+  while (lineEnd > 0) {
+    const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
+    const line = text.slice(lineStart, lineEnd).trim();
+    if (!line.startsWith('@')) return false;
+    if (/^@\s*staticmethod\b/.test(line)) return true;
+    lineEnd = lineStart - 1;
+  }
+  return false;
+}
+
+type Bind = (scope: PyScope, name: string, b: Binding) => void;
+
+function bindParams(text: string, table: ScopeTable, fn: PyScope, bind: Bind): void {
+  const items = fn.params;
+  if (!items) return;
+  const parent = fn.parent ?? 0;
+  const inClass = fn.kind === 'def' && table.get(parent).kind === 'class' && !isStaticMethod(text, fn.start);
+  for (let index = 0; index < items.length; index++) {
+    const it = items[index];
+    let i = it.start;
+    while (text.charCodeAt(i) === 42 /* * */) i++;
+    i = skipTrivia(text, i, it.end);
+    const nameEnd = identEnd(text, i);
+    if (nameEnd === i) continue; // `/` or a bare `*`
+    const name = text.slice(i, nameEnd);
+    if (index === 0 && inClass && i === it.start) {
+      fn.selfName = name;
+      bind(fn, name, { k: 'self', cls: parent });
+    } else if (fn.kind === 'def' && it.colon >= 0 && (it.eq < 0 || it.colon < it.eq)) {
+      const aStart = skipTrivia(text, it.colon + 1, it.end);
+      const aEnd = it.eq >= 0 ? skipSpaceBack(text, it.eq, aStart) : it.end;
+      // annotations are evaluated where the def is
+      bind(fn, name, { k: 'annotation', start: aStart, end: aEnd, scope: parent });
+    } else bind(fn, name, { k: 'other' });
+  }
+}
+
+/** The local name an import binds and what to, or the module of a star import. */
+function importBinding(text: string, imp: RawImport): { local: string; binding: Binding } | string | undefined {
+  switch (imp.kind) {
+    case 'import': {
+      const parts = readDotted(text, imp.at)?.parts;
+      return parts && { local: parts[0], binding: { k: 'import', target: parts[0] } };
+    }
+    case 'import-as': {
+      const parts = readDotted(text, imp.at)?.parts;
+      if (!parts || imp.alias < 0) return undefined;
+      return { local: text.slice(imp.alias, identEnd(text, imp.alias)), binding: { k: 'import', target: parts.join('.') } };
+    }
+    default: {
+      if (imp.module < 0) return undefined;
+      // relative imports name modules of this project; we cannot name them (yet)
+      const module = text.charCodeAt(imp.module) === 46 /* . */ ? undefined : readDotted(text, imp.module)?.parts.join('.');
+      if (imp.kind === 'from-star') return module;
+      const parts = readDotted(text, imp.at)?.parts;
+      if (!parts) return undefined;
+      const local = imp.kind === 'from-as' && imp.alias >= 0 ? text.slice(imp.alias, identEnd(text, imp.alias)) : parts[0];
+      return { local, binding: module === undefined ? { k: 'other' } : { k: 'import', target: `${module}.${parts.join('.')}` } };
+    }
+  }
+}
+
+function writtenCallee(text: string, c: CallRec): string {
+  const raw = text.slice(c.start, c.calleeEnd);
+  return /[\s\\#]/.test(raw) && dottedSegments(text, c.start, c.calleeEnd) ? raw.replace(/\s+|\\|#[^\n]*/g, '') : raw;
+}
+
+interface Ctx {
+  text: string;
+  resolver: Resolver;
+  table: ScopeTable;
+  /** lambdas by start offset */
+  lambdas: Map<number, PyScope>;
+  /** names of all defs in the file: an argument that is none of these is not a local function */
+  defNames: Set<string>;
+}
+
+function callArguments(ctx: Ctx, c: CallRec): Argument[] {
+  const { text } = ctx;
+  if (c.genexp) return [{ span: { start: c.argsStart, end: c.end }, keyword: undefined, spread: undefined, isFunction: false }];
+  const close = text.charCodeAt(c.end - 1) === 41 /* ) */ ? c.end - 1 : c.end;
+  const items = splitItems(text, c.argsStart + 1, close);
+  const args = new Array<Argument>(items.length);
+  for (let k = 0; k < items.length; k++) {
+    const it = items[k];
+    let spread: Argument['spread'];
+    let keyword: string | undefined;
+    let valueStart = it.start;
+    if (text.charCodeAt(it.start) === 42 /* * */) {
+      spread = text.charCodeAt(it.start + 1) === 42 ? 'keyword' : 'positional';
+    } else if (it.eq >= 0) {
+      const nameEnd = identEnd(text, it.start);
+      if (nameEnd > it.start && skipTrivia(text, nameEnd, it.eq) === it.eq) {
+        keyword = text.slice(it.start, nameEnd);
+        valueStart = skipTrivia(text, it.eq + 1, it.end);
+      }
+    }
+    args[k] = {
+      span: { start: it.start, end: it.end },
+      keyword,
+      spread,
+      isFunction: spread === undefined && functionAt(ctx, valueStart, it.end, c.scope) !== undefined,
+    };
+  }
+  return args;
+}
+
+/** The function an expression refers to: a lambda, a local def, `self.method`, `functools.partial(fn, …)`. */
+function functionAt(ctx: Ctx, start: number, end: number, scope: number): PyScope | undefined {
+  const { text, resolver } = ctx;
+  const c = text.charCodeAt(start);
+  if (c === 108 /* l */ && keywordAt(text, start, 'lambda')) return ctx.lambdas.get(start);
+  const nameEnd = identEnd(text, start);
+  if (nameEnd === start) return undefined;
+  if (nameEnd === end || text.charCodeAt(skipTrivia(text, nameEnd, end)) === 46 /* . */) {
+    const parts = dottedSegments(text, start, end);
+    // cheap filter first: most arguments are not names of defs in this file
+    if (parts && parts.length <= 2 && ctx.defNames.has(parts[parts.length - 1])) {
+      const m = resolver.chain(parts, scope);
+      return m.k === 'def' ? ctx.table.get(m.scope) : undefined;
+    }
+    if (parts) return undefined;
+  }
+  const call = resolver.callAt(start);
+  if (call && call.end === end && !call.genexp && call.name !== undefined && FUNCTION_WRAPPERS.has(call.name)) {
+    const first = splitItems(text, call.argsStart + 1, call.end - 1)[0];
+    if (first && first.eq < 0 && text.charCodeAt(first.start) !== 42) return functionAt(ctx, first.start, first.end, scope);
+  }
+  return undefined;
+}
+
+function offloaderOf(c: CallRec): Offloader | undefined {
+  if (c.name !== undefined) return OFFLOADERS.get(c.name);
+  return c.method !== undefined && c.receiver !== undefined ? offloaderByMethod(c.method, c.receiver) : undefined;
+}
+
+function markOffloaded(ctx: Ctx, calls: readonly CallRec[], modelCalls: readonly Call[]): void {
+  const { text } = ctx;
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i];
+    const off = offloaderOf(c);
+    if (!off) continue;
+    const args = modelCalls[i].args;
+    let arg = off.keyword === undefined ? undefined : args.find((a) => a.keyword === off.keyword);
+    if (!arg) {
+      const positional: Argument[] = [];
+      for (const a of args) {
+        if (a.spread !== undefined) break;
+        if (a.keyword === undefined) positional.push(a);
+      }
+      arg = positional[off.arg];
+    }
+    if (!arg) continue;
+    const valueStart = arg.keyword === undefined ? arg.span.start : skipTrivia(text, text.indexOf('=', arg.span.start) + 1, arg.span.end);
+    const fn = functionAt(ctx, valueStart, arg.span.end, c.scope);
+    if (fn && !fn.isAsync && (fn.kind === 'def' || fn.kind === 'lambda')) fn.offloadReason ??= off.reason;
+  }
+}
+
+/** `class Worker(threading.Thread): def run(self)` — run() runs in the new thread. */
+function markRunMethods(text: string, table: ScopeTable, resolver: Resolver): void {
+  for (const s of table.scopes) {
+    if (s.kind !== 'class' || !s.bases) continue;
+    for (const base of s.bases) {
+      const parts = dottedSegments(text, base.start, base.end);
+      if (!parts) continue;
+      const m = resolver.chain(parts, s.parent ?? 0);
+      const reason = m.k === 'qualified' ? RUN_METHOD_BASES.get(m.q) : undefined;
+      if (!reason) continue;
+      for (const b of s.names.get('run') ?? []) {
+        if (b.k !== 'def') continue;
+        const run = table.get(b.scope);
+        if (!run.isAsync) run.offloadReason ??= reason;
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// What the Python fixer may ask about a file beyond the SourceModel: what a name means at a call
+// site, which modules the file imports, where its top-level statements are, and a few syntactic
+// questions about the places a fix edits. The answers that need the syntax tree are computed on
+// demand (only for findings) while the tree is alive; after dispose() they answer conservatively.
+
+import type { Node, Tree } from 'web-tree-sitter';
+import type { Comment, FunctionScope, Span } from '../../engine/model';
+import type { Resolver } from './resolve';
+
+export type NameMeaning =
+  /** an import (or builtin) with this qualified name */
+  | { kind: 'qualified'; name: string }
+  /** bound to something else, or to something we cannot name */
+  | { kind: 'local' }
+  /** bound nowhere: a new top-level import may take the name */
+  | { kind: 'unbound' };
+
+export interface TopStatement {
+  kind: 'docstring' | 'future' | 'import' | 'def' | 'other';
+  start: number;
+  end: number;
+}
+
+export interface PythonFileFacts {
+  readonly text: string;
+  readonly scopes: readonly FunctionScope[];
+  readonly comments: readonly Comment[];
+  /** what `name` means when read in scope `scope` */
+  meaning(name: string, scope: number): NameMeaning;
+  /** the local names that imports anywhere in the file bind to `qualified` (`asyncio` → `asyncio`, `aio`) */
+  importNames(qualified: string): readonly string[];
+  /** whether the file imports the top-level module `root` anywhere */
+  importsModule(root: string): boolean;
+  /** the module's top-level statements, in order (empty when the tree is gone) */
+  moduleStatements(): readonly TopStatement[];
+  /** a generator expression between the call and its function: `await` there would make it an async generator */
+  inGeneratorExpression(call: Span): boolean;
+  /** the call is the object of `.attr`, `[i]` or `(…)`: `await` in its place needs parentheses */
+  needsParentheses(call: Span): boolean;
+  /** the offset is inside a string literal (so a comment cannot start there) */
+  insideString(offset: number): boolean;
+}
+
+const FUNCTION_BOUNDARY = new Set(['function_definition', 'lambda', 'class_definition', 'module']);
+
+export class TreeFacts implements PythonFileFacts {
+  private statements: TopStatement[] | undefined;
+  private tree: Tree | undefined;
+
+  constructor(
+    readonly text: string,
+    tree: Tree,
+    readonly scopes: readonly FunctionScope[],
+    readonly comments: readonly Comment[],
+    private readonly resolver: Resolver,
+    private readonly imports: ReadonlyMap<string, ReadonlySet<string>>,
+    private readonly roots: ReadonlySet<string>,
+  ) {
+    this.tree = tree;
+  }
+
+  /** The tree is about to be deleted: answer from what is cached, conservatively otherwise. */
+  detach(): void {
+    this.tree = undefined;
+  }
+
+  meaning(name: string, scope: number): NameMeaning {
+    const m = this.resolver.meaning(name, scope);
+    if (m.k === 'qualified') return { kind: 'qualified', name: m.q };
+    return m.k === 'unbound' ? { kind: 'unbound' } : { kind: 'local' };
+  }
+
+  importNames(qualified: string): readonly string[] {
+    return [...(this.imports.get(qualified) ?? [])];
+  }
+
+  importsModule(root: string): boolean {
+    return this.roots.has(root);
+  }
+
+  moduleStatements(): readonly TopStatement[] {
+    if (this.statements) return this.statements;
+    if (!this.tree) return [];
+    const out: TopStatement[] = [];
+    const cursor = this.tree.walk();
+    try {
+      if (cursor.gotoFirstChild()) {
+        do {
+          if (!cursor.nodeIsNamed) continue;
+          const type = cursor.nodeType;
+          if (type === 'comment') continue;
+          const start = cursor.startIndex;
+          const end = cursor.endIndex;
+          let kind: TopStatement['kind'] = 'other';
+          if (type === 'future_import_statement') kind = 'future';
+          else if (type === 'import_statement' || type === 'import_from_statement') kind = 'import';
+          else if (type === 'function_definition' || type === 'class_definition' || type === 'decorated_definition') kind = 'def';
+          else if (type === 'expression_statement' && out.length === 0 && isDocstring(cursor.currentNode)) kind = 'docstring';
+          out.push({ kind, start, end });
+        } while (cursor.gotoNextSibling());
+      }
+    } finally {
+      cursor.delete();
+    }
+    this.statements = out;
+    return out;
+  }
+
+  private callNode(span: Span): Node | undefined {
+    if (!this.tree) return undefined;
+    let node: Node | null = this.tree.rootNode.descendantForIndex(span.start, span.end);
+    while (node && !(node.type === 'call' && node.startIndex === span.start && node.endIndex === span.end)) {
+      if (node.startIndex < span.start || node.endIndex > span.end) return undefined;
+      node = node.parent;
+    }
+    return node ?? undefined;
+  }
+
+  inGeneratorExpression(call: Span): boolean {
+    const node = this.callNode(call);
+    if (!node) return true; // cannot tell: do not offer `await`
+    for (let n = node.parent; n; n = n.parent) {
+      if (n.type === 'generator_expression') return true;
+      if (FUNCTION_BOUNDARY.has(n.type)) return false;
+    }
+    return false;
+  }
+
+  needsParentheses(call: Span): boolean {
+    const node = this.callNode(call);
+    const parent = node?.parent;
+    if (!node || !parent) return true;
+    switch (parent.type) {
+      case 'attribute':
+        return parent.childForFieldName('object')?.startIndex === node.startIndex;
+      case 'subscript':
+        return parent.childForFieldName('value')?.startIndex === node.startIndex;
+      case 'call':
+        return parent.childForFieldName('function')?.startIndex === node.startIndex;
+      default:
+        return false;
+    }
+  }
+
+  insideString(offset: number): boolean {
+    if (!this.tree) return true;
+    // a replacement field of an f-string counts as inside: a comment cannot start there either
+    for (let n: Node | null = this.tree.rootNode.descendantForIndex(offset); n; n = n.parent) {
+      if (n.type === 'string' && n.startIndex < offset && offset < n.endIndex) return true;
+    }
+    return false;
+  }
+}
+
+function isDocstring(node: Node): boolean {
+  if (node.namedChildCount !== 1) return false;
+  const child = node.namedChild(0);
+  return child !== null && (child.type === 'string' || child.type === 'concatenated_string');
+}

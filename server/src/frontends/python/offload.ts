@@ -1,0 +1,63 @@
+// The APIs that run a function somewhere other than the event loop: a worker thread, a thread pool,
+// another process. A sync def or lambda handed to one of these gets the scope kind `offloaded`.
+//
+// This is front-end knowledge, not catalogue data: it describes how Python code is scheduled, and
+// the same table serves every rule that asks "does this function run on the loop?".
+
+export interface Offloader {
+  /** index of the positional argument that is the function */
+  arg: number;
+  /** the keyword that may pass it instead (`target=`) */
+  keyword?: string;
+  /** how the function runs, for messages: FunctionScope.reason */
+  reason: string;
+}
+
+const executorJob: Offloader = { arg: 0, reason: 'executor job' };
+const poolJob: Offloader = { arg: 0, keyword: 'func', reason: 'process pool job' };
+
+/** By the resolved qualified name of the call. */
+export const OFFLOADERS: ReadonlyMap<string, Offloader> = new Map<string, Offloader>([
+  ['asyncio.to_thread', { arg: 0, reason: 'asyncio.to_thread target' }],
+  ['asyncio.AbstractEventLoop.run_in_executor', { arg: 1, reason: 'run_in_executor target' }],
+  ['trio.to_thread.run_sync', { arg: 0, reason: 'trio.to_thread.run_sync target' }],
+  ['anyio.to_thread.run_sync', { arg: 0, reason: 'anyio.to_thread.run_sync target' }],
+  ['threading.Thread', { arg: 1, keyword: 'target', reason: 'thread target' }],
+  ['threading.Timer', { arg: 1, keyword: 'function', reason: 'threading.Timer callback' }],
+  ['_thread.start_new_thread', { arg: 0, reason: 'thread target' }],
+  ['multiprocessing.Process', { arg: 1, keyword: 'target', reason: 'process target' }],
+  ['concurrent.futures.ThreadPoolExecutor.submit', executorJob],
+  ['concurrent.futures.ThreadPoolExecutor.map', executorJob],
+  ['concurrent.futures.ProcessPoolExecutor.submit', executorJob],
+  ['concurrent.futures.ProcessPoolExecutor.map', executorJob],
+  ['concurrent.futures.Executor.submit', executorJob],
+  ['concurrent.futures.Executor.map', executorJob],
+  ['multiprocessing.Pool.apply', poolJob],
+  ['multiprocessing.Pool.apply_async', poolJob],
+  ['multiprocessing.Pool.map', poolJob],
+  ['multiprocessing.Pool.map_async', poolJob],
+  ['multiprocessing.Pool.imap', poolJob],
+  ['multiprocessing.Pool.imap_unordered', poolJob],
+  ['multiprocessing.Pool.starmap', poolJob],
+  ['multiprocessing.Pool.starmap_async', poolJob],
+]);
+
+/**
+ * For receivers whose type we cannot name (a parameter called `loop` or `executor`): the method
+ * name alone is specific enough for `run_in_executor`; `submit`/`map` only on a receiver that is
+ * called like an executor or pool, since both names are common elsewhere.
+ */
+export function offloaderByMethod(method: string, receiver: string): Offloader | undefined {
+  if (method === 'run_in_executor') return OFFLOADERS.get('asyncio.AbstractEventLoop.run_in_executor');
+  if ((method === 'submit' || method === 'map') && /(executor|pool)$/i.test(receiver)) return executorJob;
+  return undefined;
+}
+
+/** Wrappers that carry a function through: `functools.partial(fn, …)`. */
+export const FUNCTION_WRAPPERS: ReadonlySet<string> = new Set(['functools.partial']);
+
+/** Base classes whose `run` method runs in a thread or process. */
+export const RUN_METHOD_BASES: ReadonlyMap<string, string> = new Map([
+  ['threading.Thread', 'threading.Thread.run'],
+  ['multiprocessing.Process', 'multiprocessing.Process.run'],
+]);
