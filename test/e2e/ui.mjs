@@ -154,8 +154,10 @@ async function checkFile(c) {
   if (text !== c.expected) throw new Error(`${label}: file on disk after the quick fix:\n${text}\n--- expected:\n${c.expected}`);
   log(`${label}: quick fix applied and saved; file on disk is exactly as expected`);
   await page.waitForFunction(() => document.querySelectorAll('.editor-group-container.active .squiggly-warning').length === 0, null, { timeout: T });
+  // the Problems panel updates after the editor: its row must go too
+  await page.locator('.markers-panel .monaco-list-row', { hasText: RULE }).first().waitFor({ state: 'detached', timeout: T });
   if (c.screenshots) await page.screenshot({ path: path.join(OUT, 'after-fix.png') });
-  log(`${label}: squiggle gone`);
+  log(`${label}: squiggle and Problems row gone`);
 }
 
 try {
