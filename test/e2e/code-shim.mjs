@@ -35,13 +35,16 @@ if (!testsPath) {
   process.exit(2);
 }
 
-const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-code-shim-'));
+// under the artifacts folder when there is one (run.sh clears it per run); else a temp folder removed at exit
+const OUT = process.env.LOOPGUARD_E2E_OUT;
+if (OUT) fs.mkdirSync(OUT, { recursive: true });
+const runDir = fs.mkdtempSync(path.join(OUT || os.tmpdir(), 'code-shim-'));
 userDataDir ??= path.join(runDir, 'user-data');
 extensionsDir ??= path.join(runDir, 'extensions');
 fs.mkdirSync(extensionsDir, { recursive: true });
 writeUserSettings(userDataDir);
 const env = isolatedEnv(path.join(runDir, 'home'));
-const logFile = process.env.LOOPGUARD_E2E_OUT ? path.join(process.env.LOOPGUARD_E2E_OUT, 'code-server-mocha.log') : path.join(runDir, 'code-server.log');
+const logFile = OUT ? path.join(OUT, 'code-server-mocha.log') : path.join(runDir, 'code-server.log');
 
 let server;
 let browser;
@@ -86,5 +89,6 @@ try {
   code = 1;
 } finally {
   await cleanUp();
+  if (!OUT) fs.rmSync(runDir, { recursive: true, force: true });
 }
 process.exit(code);

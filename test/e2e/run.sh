@@ -24,7 +24,7 @@ export LOOPGUARD_E2E_OUT="${LOOPGUARD_E2E_OUT:-/tmp/loopguard-e2e}"
 OUT="$LOOPGUARD_E2E_OUT"
 mkdir -p "$OUT"
 # only what an earlier run left (the folder may be shared with other things)
-rm -rf "$OUT"/ui "$OUT"/workspace-* "$OUT"/mocha-* "$OUT"/*.log "$OUT"/*.vsix "$OUT"/mocha-result.json
+rm -rf "$OUT"/ui "$OUT"/workspace-* "$OUT"/mocha-* "$OUT"/code-shim-* "$OUT"/*.log "$OUT"/*.vsix "$OUT"/mocha-result.json
 START=$(date +%s)
 step() { echo; echo "=== [e2e $(( $(date +%s) - START ))s] $*"; }
 declare -a SUMMARY=()
