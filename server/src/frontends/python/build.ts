@@ -1,28 +1,23 @@
-// Builds the language-neutral model of one Python file from the matches of the front end's query.
+// Builds the language-neutral model of one Python file from what collect.ts read off the tree.
 //
-// One pass sorts the matches into scopes, calls, imports and bindings — positions only; what lies
-// between positions (parameter lists, arguments, right-hand sides) is read from the text. Then: scopes
-// nest, calls get the scope that evaluates them, bindings land in their scopes (`global` respected),
-// callees are resolved to qualified names (resolve.ts), and functions handed to threads and processes
-// become `offloaded`. This runs on every keystroke: no closures or object spreads per match.
+// Scopes nest, calls get the scope that evaluates them, bindings land in their scopes (`global`
+// respected), callees are resolved to qualified names (resolve.ts), arguments and parameter lists are
+// read from the text, and functions handed to threads and processes become `offloaded`. This runs on
+// every keystroke: no closures or object spreads per node.
 
-import type { Node, QueryMatch } from 'web-tree-sitter';
+import type { Node } from 'web-tree-sitter';
 import type { EcosystemCatalogue } from '../../engine/catalogue';
 import type { Argument, Call, FunctionScope } from '../../engine/model';
 import { FUNCTION_WRAPPERS, OFFLOADERS, offloaderByMethod, RUN_METHOD_BASES, type Offloader } from './offload';
-import { PATTERN_KINDS } from './query';
+import { collect, Held, WITH, type Comprehension, type RawBinding } from './collect';
 import { Resolver, type Binding, type CallRec } from './resolve';
 import {
   closingBracket,
-  dottedCalleeStart,
   dottedSegments,
   endsStatement,
-  expressionEnd,
   headerColon,
   identEnd,
   keywordAt,
-  readDotted,
-  skipInline,
   skipSpaceBack,
   skipTrivia,
   splitItems,
@@ -40,163 +35,11 @@ export interface BuiltModel {
   importNames: Map<string, Set<string>>;
 }
 
-/** What a binding holds, before the calls it may refer to are known. */
-const enum Held {
-  Other,
-  None,
-  /** the call starting at `a` */
-  Value,
-  /** the dotted expression `a..b` */
-  Alias,
-  /** the annotation `a..b` */
-  Annotation,
-}
-
-/** higher wins when several patterns bind the same name node (`with f() as x` is also a plain target) */
-function rank(h: Held): number {
-  return h === Held.Other ? 0 : h === Held.None ? 1 : h === Held.Annotation ? 2 : 3;
-}
-
-interface RawBinding {
-  /** the bound identifier (for `self.x`, the `x`) */
-  nameStart: number;
-  held: Held;
-  a: number;
-  b: number;
-  /** `self.x = …`: where `self` is */
-  objectStart: number;
-  /** `x: T = f()`: where the call starts, else -1 */
-  value: number;
-}
-
-/** RawBinding.objectStart of `with f() as x` */
-const WITH = -2;
-
-interface RawImport {
-  kind: 'import' | 'import-as' | 'from' | 'from-as' | 'from-star';
-  /** the dotted name (or `*`) */
-  at: number;
-  alias: number;
-  module: number;
-}
-
-function capture(m: QueryMatch, name: string): Node | undefined {
-  const cs = m.captures;
-  for (let i = 0; i < cs.length; i++) if (cs[i].name === name) return cs[i].node;
-  return undefined;
-}
-
-export function buildModel(text: string, matches: readonly QueryMatch[], catalogue: EcosystemCatalogue): BuiltModel {
-  const scopeList: PyScope[] = [newScope('module', false, 0, text.length, 0)];
-  const calls: CallRec[] = [];
-  const awaitStarts: number[] = [];
-  const imports: RawImport[] = [];
-  const binds: RawBinding[] = [];
-  const attrBinds: RawBinding[] = [];
-  const globals: number[] = [];
-  const comprehensions: Comprehension[] = [];
-  const comprehensionVars: number[] = [];
-  /** calls whose callee is not a plain dotted name: their start is found below */
-  const unplaced: Array<{ index: number; args: Node }> = [];
-
-  for (const m of matches) {
-    const kind = PATTERN_KINDS[m.patternIndex];
-    switch (kind) {
-      case 'def':
-      case 'class':
-      case 'lambda': {
-        const node = m.captures[0]?.node;
-        if (!node) break;
-        const start = node.startIndex;
-        // the body start is found with the name (nameScope)
-        scopeList.push(newScope(kind, kind === 'def' && keywordAt(text, start, 'async'), start, node.endIndex, start));
-        break;
-      }
-      case 'call':
-      case 'call-genexp': {
-        const args = m.captures[0]?.node;
-        if (!args) break;
-        const argsStart = args.startIndex;
-        const start = dottedCalleeStart(text, argsStart, 0);
-        if (start < 0) unplaced.push({ index: calls.length, args });
-        calls.push({
-          start,
-          end: args.endIndex,
-          calleeEnd: skipSpaceBack(text, argsStart, start),
-          argsStart,
-          genexp: kind === 'call-genexp',
-          scope: 0,
-          awaited: false,
-          state: 0,
-          name: undefined,
-          method: undefined,
-          receiver: undefined,
-          shadow: undefined,
-        });
-        break;
-      }
-      case 'await': {
-        const node = m.captures[0]?.node;
-        if (node) awaitStarts.push(node.startIndex);
-        break;
-      }
-      case 'import':
-      case 'import-as':
-      case 'from':
-      case 'from-as':
-      case 'from-star': {
-        const node = capture(m, 'node');
-        if (node) imports.push({ kind, at: node.startIndex, alias: capture(m, 'name')?.startIndex ?? -1, module: capture(m, 'module')?.startIndex ?? -1 });
-        break;
-      }
-      case 'assign': {
-        const name = m.captures[0]?.node;
-        if (!name) break;
-        const nameStart = name.startIndex;
-        binds.push(assignment(text, nameStart, identEnd(text, nameStart), -1));
-        break;
-      }
-      case 'attr-assign': {
-        const node = m.captures[0]?.node;
-        if (!node) break;
-        const objectStart = node.startIndex;
-        const target = readDotted(text, objectStart);
-        if (!target || target.parts.length !== 2) break;
-        const raw = assignment(text, -1, target.end, objectStart);
-        raw.nameStart = target.end - target.parts[1].length;
-        attrBinds.push(raw);
-        break;
-      }
-      case 'bind':
-      case 'global':
-      case 'nonlocal': {
-        const name = m.captures[0]?.node;
-        if (!name) break;
-        if (kind === 'global') globals.push(name.startIndex);
-        // `nonlocal x`: x belongs to an enclosing function; for us, a local we cannot name
-        else binds.push({ nameStart: name.startIndex, held: Held.Other, a: 0, b: 0, objectStart: -1, value: -1 });
-        break;
-      }
-      case 'comprehension': {
-        const node = m.captures[0]?.node;
-        if (node) comprehensions.push({ start: node.startIndex, end: node.endIndex, names: new Set() });
-        break;
-      }
-      case 'comprehension-var': {
-        const name = m.captures[0]?.node;
-        if (name) comprehensionVars.push(name.startIndex);
-        break;
-      }
-      case 'with-call': {
-        const name = capture(m, 'name');
-        const node = capture(m, 'node');
-        if (name && node) binds.push({ nameStart: name.startIndex, held: Held.Value, a: node.startIndex, b: 0, objectStart: WITH, value: -1 });
-        break;
-      }
-    }
-  }
-
-  placeCalls(text, calls, unplaced);
+export function buildModel(text: string, root: Node, catalogue: EcosystemCatalogue): BuiltModel {
+  const found = collect(text, root);
+  const { awaitStarts, imports, binds, attrBinds, globals, comprehensions, comprehensionVars } = found;
+  const scopeList: PyScope[] = [newScope('module', false, 0, text.length, 0), ...found.scopes];
+  const calls = placeCalls(text, found.calls, found.unplaced);
 
   // scopes
   scopeList.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -238,7 +81,8 @@ export function buildModel(text: string, matches: readonly QueryMatch[], catalog
         // the value of a call only when the call is all there is (`x = f()`, not `x = f() or g`);
         // `with f() as x` and assignments both end with the call
         const call = resolver.callAt(raw.a);
-        return call && (raw.objectStart === WITH || endsStatement(text, call.end)) ? { k: 'value', call } : { k: 'other' };
+        const whole = raw.objectStart === WITH ? keywordAt(text, skipTrivia(text, call?.end ?? 0), 'as') : call !== undefined && endsStatement(text, call.end);
+        return call && whole ? { k: 'value', call } : { k: 'other' };
       }
       case Held.Alias:
         return { k: 'alias', start: raw.a, end: raw.b, scope: scope.id };
@@ -260,21 +104,21 @@ export function buildModel(text: string, matches: readonly QueryMatch[], catalog
 
   const importedRoots = new Set<string>();
   const importNames = new Map<string, Set<string>>();
+  for (const star of found.starImports) {
+    const scope = table.at(star.at);
+    if (scope.kind === 'module') (scope.starImports ??= []).push(star.module);
+  }
   for (const imp of imports) {
     const scope = table.at(imp.at);
-    const bound = importBinding(text, imp);
-    if (!bound) continue;
-    if (typeof bound === 'string') {
-      if (scope.kind === 'module') (scope.starImports ??= []).push(bound);
+    if (imp.target === undefined) {
+      bind(scope, imp.local, { k: 'other' });
       continue;
     }
-    bind(scope, bound.local, bound.binding);
-    if (bound.binding.k === 'import') {
-      importedRoots.add(bound.binding.target.split('.')[0]);
-      let names = importNames.get(bound.binding.target);
-      if (!names) importNames.set(bound.binding.target, (names = new Set()));
-      names.add(bound.local);
-    }
+    bind(scope, imp.local, { k: 'import', target: imp.target });
+    importedRoots.add(imp.target.split('.')[0]);
+    let names = importNames.get(imp.target);
+    if (!names) importNames.set(imp.target, (names = new Set()));
+    names.add(imp.local);
   }
 
   for (const raw of best(binds)) {
@@ -333,19 +177,30 @@ export function buildModel(text: string, matches: readonly QueryMatch[], catalog
  * (`f(x)(y)`, `make().get(u)`): the callee then starts where that inner call starts, which we know
  * without asking the tree. The rest (`a[0](x)`, `"".join(xs)`) ask the tree for the call node.
  */
-function placeCalls(text: string, calls: CallRec[], unplaced: ReadonlyArray<{ index: number; args: Node }>): void {
-  if (unplaced.length === 0) return;
+function placeCalls(text: string, calls: CallRec[], unplaced: ReadonlyArray<{ index: number; args: Node }>): CallRec[] {
+  if (unplaced.length === 0) return calls;
   const byEnd = new Map<number, CallRec>();
   for (const c of calls) if (c.start >= 0) byEnd.set(c.end, c);
   // inner calls end before outer ones begin their argument list: resolve in source order
   const pending = [...unplaced].sort((a, b) => calls[a.index].argsStart - calls[b.index].argsStart);
+  let dropped = false;
   for (const { index, args } of pending) {
     const c = calls[index];
     const inner = byEnd.get(innerCallEnd(text, c.argsStart));
-    c.start = inner && inner.start >= 0 ? inner.start : (args.parent?.startIndex ?? c.argsStart);
+    if (inner && inner.start >= 0) c.start = inner.start;
+    else {
+      // the bases of `class A[T](Base)` are an argument list too
+      const parent = args.parent;
+      if (!parent || parent.type !== 'call') {
+        dropped = true;
+        continue;
+      }
+      c.start = parent.startIndex;
+    }
     c.calleeEnd = skipSpaceBack(text, c.argsStart, c.start);
     byEnd.set(c.end, c);
   }
+  return dropped ? calls.filter((c) => c.start >= 0) : calls;
 }
 
 /** `…)(` or `…).a.b(`: the offset just after the `)` that ends the receiver, or -1. */
@@ -368,10 +223,9 @@ function innerCallEnd(text: string, open: number): number {
   }
 }
 
-interface Comprehension {
-  start: number;
-  end: number;
-  names: Set<string>;
+/** higher wins when several nodes bind the same name (`with f() as x` is also a plain target) */
+function rank(h: Held): number {
+  return h === Held.Other ? 0 : h === Held.None ? 1 : h === Held.Annotation ? 2 : 3;
 }
 
 /**
@@ -415,52 +269,6 @@ function best(raws: readonly RawBinding[]): Iterable<RawBinding> {
     if (!prev || rank(r.held) > rank(prev.held)) byName.set(r.nameStart, r);
   }
   return byName.values();
-}
-
-/**
- * `x = …` / `x: T = …` / `x: T` after the target ending at `targetEnd`: what the name holds. An
- * annotation wins over the value (it is what the author says the name holds); a value counts only
- * when it is the whole right-hand side (`x = f()`, not `x = f() or g`).
- */
-function assignment(text: string, nameStart: number, targetEnd: number, objectStart: number): RawBinding {
-  const raw: RawBinding = { nameStart, held: Held.Other, a: 0, b: 0, objectStart, value: -1 };
-  let i = skipInline(text, targetEnd);
-  let c = text.charCodeAt(i);
-  if (c === 58 /* : */) {
-    const aStart = skipInline(text, i + 1);
-    const ann = expressionEnd(text, aStart);
-    raw.held = Held.Annotation;
-    raw.a = aStart;
-    raw.b = ann.end;
-    if (ann.eq) {
-      let v = skipInline(text, skipInline(text, ann.end) + 1);
-      if (keywordAt(text, v, 'await')) v = skipInline(text, v + 5);
-      raw.value = v;
-    }
-    return raw;
-  }
-  if (c !== 61 /* = */ || text.charCodeAt(i + 1) === 61) return raw;
-  i = skipInline(text, i + 1);
-  c = text.charCodeAt(i);
-  if (c === 78 /* N */ && keywordAt(text, i, 'None') && endsStatement(text, i + 4)) {
-    raw.held = Held.None;
-    return raw;
-  }
-  const dotted = readDotted(text, i);
-  if (dotted) {
-    if (endsStatement(text, dotted.end)) {
-      raw.held = Held.Alias;
-      raw.a = i;
-      raw.b = dotted.end;
-      return raw;
-    }
-  }
-  // a call (`await` one, for thread runners): resolved later, once calls are known, and checked
-  // against the call's end then
-  if (c === 97 /* a */ && keywordAt(text, i, 'await')) i = skipInline(text, i + 5);
-  raw.held = Held.Value;
-  raw.a = i;
-  return raw;
 }
 
 function scopeKind(s: PyScope): FunctionScope['kind'] {
@@ -558,31 +366,6 @@ function bindParams(text: string, table: ScopeTable, fn: PyScope, bind: Bind): v
       // annotations are evaluated where the def is
       bind(fn, name, { k: 'annotation', start: aStart, end: aEnd, scope: parent });
     } else bind(fn, name, { k: 'other' });
-  }
-}
-
-/** The local name an import binds and what to, or the module of a star import. */
-function importBinding(text: string, imp: RawImport): { local: string; binding: Binding } | string | undefined {
-  switch (imp.kind) {
-    case 'import': {
-      const parts = readDotted(text, imp.at)?.parts;
-      return parts && { local: parts[0], binding: { k: 'import', target: parts[0] } };
-    }
-    case 'import-as': {
-      const parts = readDotted(text, imp.at)?.parts;
-      if (!parts || imp.alias < 0) return undefined;
-      return { local: text.slice(imp.alias, identEnd(text, imp.alias)), binding: { k: 'import', target: parts.join('.') } };
-    }
-    default: {
-      if (imp.module < 0) return undefined;
-      // relative imports name modules of this project; we cannot name them (yet)
-      const module = text.charCodeAt(imp.module) === 46 /* . */ ? undefined : readDotted(text, imp.module)?.parts.join('.');
-      if (imp.kind === 'from-star') return module;
-      const parts = readDotted(text, imp.at)?.parts;
-      if (!parts) return undefined;
-      const local = imp.kind === 'from-as' && imp.alias >= 0 ? text.slice(imp.alias, identEnd(text, imp.alias)) : parts[0];
-      return { local, binding: module === undefined ? { k: 'other' } : { k: 'import', target: `${module}.${parts.join('.')}` } };
-    }
   }
 }
 

@@ -1,12 +1,12 @@
-// Python front end: tree-sitter (WASM) parse, one query over the tree, then the SourceModel —
+// Python front end: tree-sitter (WASM) parse, one walk over the tree, then the SourceModel —
 // scopes with their kinds (async def, def, lambda, class, offloaded), calls with resolved qualified
 // names and arguments, suppression comments and syntax problems — plus the file's fixer.
 //
-// Cost matters here (the language server analyses on every keystroke): the tree is visited once, by
-// the query inside WASM; comments are looked up only where the text mentions `loopguard`, and syntax
-// problems only when the tree reports an error.
+// Cost matters here (the language server analyses on every keystroke): the tree is walked once,
+// inside WASM (collect.ts); comments are looked up only where the text mentions `loopguard`, and
+// syntax problems only when the tree reports an error.
 
-import { Parser, type Node, type Tree } from 'web-tree-sitter';
+import { Parser, type Node, type Query, type Tree } from 'web-tree-sitter';
 import type { EcosystemCatalogue } from '../../engine/catalogue';
 import type { Comment, SourceModel, SyntaxProblem } from '../../engine/model';
 import { PythonFixer } from '../../fixes/python';
@@ -14,7 +14,7 @@ import type { Frontend, ParsedSource, SourceInput } from '../frontend';
 import { buildModel } from './build';
 import { TreeFacts } from './facts';
 import { loadPythonLanguage } from './parser';
-import { pythonQueries, type CompiledQueries } from './query';
+import { syntaxProblemQuery } from './query';
 
 const MAX_SYNTAX_PROBLEMS = 20;
 
@@ -22,12 +22,12 @@ export async function createPythonFrontend(): Promise<Frontend> {
   const language = await loadPythonLanguage();
   const parser = new Parser();
   parser.setLanguage(language);
-  const queries = pythonQueries(language);
+  const errors = syntaxProblemQuery(language);
   return {
     family: 'python',
     extensions: ['.py', '.pyi'],
     languageIds: ['python'],
-    parse: (input, catalogue) => parsePython(parser, queries, input, catalogue),
+    parse: (input, catalogue) => parsePython(parser, errors, input, catalogue),
   };
 }
 
@@ -57,7 +57,7 @@ function emptyModel(input: SourceInput, problems: SyntaxProblem[]): SourceModel 
 
 function parsePython(
   parser: Parser,
-  queries: CompiledQueries,
+  errors: Query,
   input: SourceInput,
   catalogue: EcosystemCatalogue,
 ): ParsedSource {
@@ -67,7 +67,7 @@ function parsePython(
     if (!tree) return { model: emptyModel(input, [{ span: { start: 0, end: 0 }, message: 'the Python parser gave up on this file' }]), dispose: () => undefined };
     const root = tree.rootNode;
     const { text } = input;
-    const built = buildModel(text, queries.main.matches(root), catalogue);
+    const built = buildModel(text, root, catalogue);
     const comments = loopguardComments(text, root);
     const facts = new TreeFacts(text, tree, built.scopes, comments, built.resolver, built.importNames, built.importedRoots);
     const model: SourceModel = {
@@ -78,7 +78,7 @@ function parsePython(
       scopes: built.scopes,
       calls: built.calls,
       comments,
-      syntaxProblems: root.hasError ? syntaxProblems(queries, root) : [],
+      syntaxProblems: root.hasError ? syntaxProblems(errors, root) : [],
       fixer: new PythonFixer(facts, catalogue.flavours),
     };
     const owned = tree;
@@ -112,9 +112,9 @@ function loopguardComments(text: string, root: Node): Comment[] {
   return out;
 }
 
-function syntaxProblems(queries: CompiledQueries, root: Node): SyntaxProblem[] {
+function syntaxProblems(errors: Query, root: Node): SyntaxProblem[] {
   const out: SyntaxProblem[] = [];
-  for (const m of queries.errors.matches(root)) {
+  for (const m of errors.matches(root)) {
     for (const c of m.captures) {
       if (out.length >= MAX_SYNTAX_PROBLEMS) return out;
       const span = { start: c.node.startIndex, end: c.node.endIndex };

@@ -5,7 +5,7 @@
 // parameters of a def, the segments of a dotted callee, the right-hand side of an assignment — are
 // read from the text. The scanner knows just enough Python lexing for that: strings (prefixes, triple
 // quotes, escapes, f-string replacement fields with nested quotes), comments, brackets and backslash
-// continuations. tests/unit/python-frontend.test.ts checks it against the tree on real code.
+// continuations. test/unit/python-frontend.test.ts checks it against the tree.
 
 const IDENT_START = /[\p{L}\p{Nl}_]/u;
 const IDENT_PART = /[\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]/u;
@@ -70,6 +70,12 @@ export function skipInline(text: string, i: number): number {
     else if (c === 92 && text.charCodeAt(i + 1) === 13) i += text.charCodeAt(i + 2) === 10 ? 3 : 2;
     else return i;
   }
+}
+
+/** Skips spaces and tabs backwards from `i` (exclusive): to the end of the previous token on the line. */
+export function skipInlineBack(text: string, i: number): number {
+  while (i > 0 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+  return i;
 }
 
 /** Skips whitespace and backslash continuations backwards from `i` (exclusive); not comments. */
@@ -169,7 +175,7 @@ function replacementFieldEnd(text: string, i: number, end: number): number {
  * One lexical step at `i`: past a string literal (with its prefix), an identifier, a comment, or a
  * single character. Strings are the reason this exists: brackets and commas inside them do not count.
  */
-function step(text: string, i: number, end: number): number {
+export function stepToken(text: string, i: number, end: number): number {
   const c = text.charCodeAt(i);
   if (c === 34 || c === 39) return stringEnd(text, i, i, end);
   if (c === 35 /* # */) {
@@ -212,7 +218,7 @@ export function splitItems(text: string, start: number, end: number): Item[] {
   while (i < end) {
     const c = text.charCodeAt(i);
     if (isSpace(c) || c === 92 /* \ */ || c === 35 /* # */) {
-      i = c === 35 ? step(text, i, end) : i + 1;
+      i = c === 35 ? stepToken(text, i, end) : i + 1;
       continue;
     }
     if (c === 44 /* , */ && depth === 0 && lambdas === 0) {
@@ -234,7 +240,7 @@ export function splitItems(text: string, start: number, end: number): Item[] {
       if (lambdas > 0) lambdas--;
       else if (colon < 0) colon = i;
     } else if (depth === 0 && c === 108 /* l */ && keywordAt(text, i, 'lambda')) lambdas++;
-    i = step(text, i, end);
+    i = stepToken(text, i, end);
     lastEnd = i;
   }
   if (itemStart >= 0) items.push({ start: itemStart, end: lastEnd, eq, colon });
@@ -251,7 +257,7 @@ export function closingBracket(text: string, open: number, limit: number): numbe
     else if (c === 41 || c === 93 || c === 125) {
       if (--depth === 0) return i;
     }
-    i = step(text, i, limit);
+    i = stepToken(text, i, limit);
   }
   return -1;
 }
@@ -279,7 +285,7 @@ export function expressionEnd(text: string, i: number): { end: number; eq: boole
     }
     if (c === 40 || c === 91 || c === 123) depth++;
     else if (c === 41 || c === 93 || c === 125) depth--;
-    i = step(text, i, n);
+    i = stepToken(text, i, n);
     last = i;
   }
   return { end: last, eq: false };
@@ -300,7 +306,7 @@ export function headerColon(text: string, i: number, limit: number): number {
       if (lambdas === 0) return i;
       lambdas--;
     } else if (depth === 0 && c === 108 /* l */ && keywordAt(text, i, 'lambda')) lambdas++;
-    i = step(text, i, limit);
+    i = stepToken(text, i, limit);
   }
   return -1;
 }
