@@ -427,10 +427,16 @@ describe('python front end: robustness', () => {
       'match x:\n  case {"a": 1, **rest}: pass\n',
       'x' + '(a'.repeat(300) + ')'.repeat(300),
       Array.from({ length: 2000 }, (_, i) => String.fromCharCode((i * 7919) % 0xd7ff)).join(''),
+      // names defined through names, deeper than any stack
+      ['import time', 'a0 = time', ...Array.from({ length: 5000 }, (_, i) => `a${i + 1} = a${i}`), 'a5000.sleep(1)'].join('\n'),
     ];
     for (const text of inputs) {
       const parsed = parse(text);
       assert.equal(parsed.model.scopes[0].kind, 'module');
+      assert.deepEqual(
+        parsed.model.syntaxProblems.filter((p) => p.message.startsWith('internal')),
+        [],
+      );
       for (const c of parsed.model.calls) {
         assert.ok(c.span.start <= c.calleeSpan.end && c.calleeSpan.end <= c.span.end, JSON.stringify(text));
         assert.ok(c.scope >= 0 && c.scope < parsed.model.scopes.length);

@@ -86,6 +86,7 @@ function sameMeaning(a: Meaning, b: Meaning): boolean {
   }
 }
 
+const MAX_DEPTH = 300;
 const OPTIONAL = /^(?:typing\.|t\.)?Optional\[(.+)\]$/;
 const GENERIC = /^([\w.]+)\[.*\]$/;
 
@@ -93,6 +94,7 @@ export class Resolver {
   private readonly memo = new Map<PyScope, Map<string, Meaning>>();
   private readonly attrMemo = new Map<string, Meaning>();
   private readonly callsByStart = new Map<number, CallRec[]>();
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -121,10 +123,18 @@ export class Resolver {
     if (!memo) this.memo.set(start, (memo = new Map()));
     const hit = memo.get(name);
     if (hit) return hit;
+    // names defined through names (`b = a`, `c = b.f()`, …) resolve recursively; a chain longer
+    // than any hand-written one is given up on rather than allowed to exhaust the stack
+    if (this.depth > MAX_DEPTH) return LOCAL;
+    this.depth++;
     memo.set(name, IN_PROGRESS);
-    const result = this.lookup(name, start);
-    memo.set(name, result);
-    return result;
+    try {
+      const result = this.lookup(name, start);
+      memo.set(name, result);
+      return result;
+    } finally {
+      this.depth--;
+    }
   }
 
   private lookup(name: string, from: PyScope): Meaning {
