@@ -18,7 +18,7 @@ function isAsciiIdentPart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
 }
 
-export function isIdentStartAt(text: string, i: number): boolean {
+function isIdentStartAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   if (c < 128) return isAsciiIdentStart(c);
   return IDENT_START.test(String.fromCodePoint(text.codePointAt(i) ?? 0));
