@@ -317,7 +317,7 @@ describe('python front end: scopes and calls', () => {
   });
 
   it('marks awaited calls, not the calls inside them', () => {
-    withModel('async def f():\n    await g(h())\n    await (k())\n    await a(1)(2)\n', (m) => {
+    withModel('async def f():\n    await g(h())\n    await (k())\n    await a(1)(2)\n    await b(1).attr\n    await (c() or d)\n', (m) => {
       assert.deepEqual(
         m.calls.map((c) => [m.text.slice(c.span.start, c.span.end), c.awaited]),
         [
@@ -326,6 +326,8 @@ describe('python front end: scopes and calls', () => {
           ['k()', true],
           ['a(1)(2)', true],
           ['a(1)', false],
+          ['b(1)', false],
+          ['c()', false],
         ],
       );
     });

@@ -18,6 +18,7 @@ import {
   headerColon,
   identEnd,
   keywordAt,
+  skipInline,
   skipSpaceBack,
   skipTrivia,
   splitItems,
@@ -57,10 +58,13 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
   for (const c of calls) c.scope = table.evaluatingAt(c.start).id;
   const notBindings = shadowByComprehensions(text, calls, comprehensions, comprehensionVars);
   const resolver = new Resolver(text, table, catalogue.types, (q) => catalogue.lookup(q) !== undefined || catalogue.types.has(q), calls);
-  for (const start of awaitStarts) {
+  awaitStarts.forEach((start, i) => {
+    // the call must be the whole operand: not `await f(x).attr`, not `await (f() or g())`
     const call = resolver.callAt(start);
-    if (call) call.awaited = true;
-  }
+    if (!call) return;
+    const next = text.charCodeAt(found.awaitParens[i] ? skipTrivia(text, call.end) : skipInline(text, call.end));
+    if (found.awaitParens[i] ? next === 41 /* ) */ : next !== 46 && next !== 91 && next !== 40 /* . [ ( */) call.awaited = true;
+  });
 
   // bindings
   for (const g of globals) {

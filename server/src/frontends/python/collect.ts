@@ -105,7 +105,9 @@ export interface Collected {
   calls: CallRec[];
   /** calls whose callee is not a plain dotted name: placed once all calls are known */
   unplaced: Array<{ index: number; args: Node }>;
+  /** where the operand of each `await` starts, and whether it is in parentheses */
   awaitStarts: number[];
+  awaitParens: boolean[];
   imports: RawImport[];
   starImports: Array<{ at: number; module: string }>;
   binds: RawBinding[];
@@ -140,6 +142,7 @@ export function collect(text: string, root: Node): Collected {
     calls: [],
     unplaced: [],
     awaitStarts: [],
+    awaitParens: [],
     imports: [],
     starImports: [],
     binds: [],
@@ -199,8 +202,10 @@ function keywordStatement(text: string, node: Node, start: number, wordEnd: numb
       if (out.awaitStarts.length > 0 && out.lastAwait === start) return true; // its keyword token
       out.lastAwait = start;
       let i = skipTrivia(text, wordEnd);
-      if (text.charCodeAt(i) === 40 /* ( */) i = skipTrivia(text, i + 1);
+      const paren = text.charCodeAt(i) === 40; /* ( */
+      if (paren) i = skipTrivia(text, i + 1);
       out.awaitStarts.push(i);
+      out.awaitParens.push(paren);
       // `with await f() as x`: the as-pattern starts here too
       if (firstOperator(text, start).kind === 'as') expressionNode(text, start, out);
       return true;
