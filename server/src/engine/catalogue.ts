@@ -20,11 +20,22 @@ export interface FixSpec {
   namespacePath?: string;
 }
 
+/** An argument written as one of `literals` makes the call return at once (`blocking=False`, `timeout=0`). */
+export interface NonBlockingArgument {
+  /** the keyword argument's name (Python) */
+  keyword?: string;
+  /** 0-based index among the positional arguments */
+  position?: number;
+  /** the argument's source text, e.g. `False`, `0` */
+  literals: string[];
+}
+
 export interface BlockingApi {
   name: string;
   category?: string;
   advice: string;
   when?: 'always' | 'no-callback-argument' | 'main-thread';
+  nonBlockingWhen?: NonBlockingArgument[];
   enabled?: boolean;
   fixes?: FixSpec[];
 }

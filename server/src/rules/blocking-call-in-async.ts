@@ -13,8 +13,9 @@
  *
  * Not reported: start-up code (module top level and plain functions), code handed to a thread,
  * process or worker (`asyncio.to_thread`, `run_in_executor`, `threading.Thread(target=…)`,
- * `worker_threads` worker files), and calls that already pass a callback where the API then runs
- * asynchronously (`crypto.randomBytes(n, cb)`).
+ * `worker_threads` worker files), calls that already pass a callback where the API then runs
+ * asynchronously (`crypto.randomBytes(n, cb)`), and calls whose arguments make them return at once
+ * (`lock.acquire(blocking=False)`, `q.get(block=False)`, `event.wait(0)`, `Atomics.wait(a, i, v, 0)`).
  *
  * ## Why is this bad?
  * An event loop runs one thing at a time and switches tasks only at `await`. A blocking call holds the
@@ -78,8 +79,29 @@ function describeContext(model: SourceModel, scope: FunctionScope): string {
   return scope.reason ? `${scope.reason}${name}` : `event-loop callback${name}`;
 }
 
-function blocksHere(api: BlockingApi, call: Call): boolean {
-  if (api.when === 'no-callback-argument') return !call.args.some((a) => a.isFunction);
+/** The argument a nonBlockingWhen condition names: by keyword, or by position before any spread. */
+function argumentText(model: SourceModel, call: Call, keyword: string | undefined, position: number | undefined): string | undefined {
+  if (keyword !== undefined) {
+    const kw = call.args.find((a) => a.keyword === keyword);
+    if (kw) return model.text.slice(kw.span.start, kw.span.end).replace(/^\s*[\w$]+\s*=/, '').trim();
+  }
+  if (position === undefined) return undefined;
+  let index = 0;
+  for (const a of call.args) {
+    if (a.spread) return undefined; // positions after *args are unknown
+    if (a.keyword !== undefined) continue;
+    if (index === position) return model.text.slice(a.span.start, a.span.end).trim();
+    index++;
+  }
+  return undefined;
+}
+
+function blocksHere(model: SourceModel, api: BlockingApi, call: Call): boolean {
+  if (api.when === 'no-callback-argument' && call.args.some((a) => a.isFunction)) return false;
+  for (const cond of api.nonBlockingWhen ?? []) {
+    const text = argumentText(model, call, cond.keyword, cond.position);
+    if (text !== undefined && cond.literals.includes(text)) return false;
+  }
   return true;
 }
 
@@ -112,7 +134,7 @@ export const blockingCallInAsync: Rule = {
       // but that code is already broken in a way every type checker reports.
       if (call.name === undefined || call.awaited) continue;
       const api = catalogue.lookup(call.name);
-      if (!api || !blocksHere(api, call)) continue;
+      if (!api || !blocksHere(model, api, call)) continue;
       const scope = effectiveScope(model, call.scope);
       if (!runsOnEventLoop(scope)) continue;
       ctx.report({
