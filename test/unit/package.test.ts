@@ -55,7 +55,9 @@ function allowed(file: string): boolean {
       'dist/server.js',
       'dist/tree-sitter.wasm',
       'dist/tree-sitter-python.wasm',
-    ].includes(file) || /^docs\/rules\/[a-z0-9-]+\.md$/.test(file)
+    ].includes(file) ||
+    /^docs\/rules\/[a-z0-9-]+\.md$/.test(file) ||
+    /^syntaxes\/[a-z0-9-]+\.tmLanguage\.json$/.test(file)
   );
 }
 
