@@ -40,6 +40,11 @@ export interface BlockingApi {
   fixes?: FixSpec[];
 }
 
+export interface CpuHeavyApi {
+  name: string;
+  releasesGil?: boolean;
+}
+
 export interface AsyncFlavour {
   sleep: string;
   toThread: string;
@@ -49,6 +54,7 @@ export interface CatalogueFile {
   $schema?: string;
   ecosystem: Ecosystem;
   blocking: BlockingApi[];
+  cpuHeavy?: CpuHeavyApi[];
   types?: Record<string, string>;
   flavours?: Record<string, AsyncFlavour>;
 }
@@ -95,6 +101,9 @@ export class EcosystemCatalogue {
   private readonly patterns: Array<{ re: RegExp; api: BlockingApi }> = [];
   readonly types: ReadonlyMap<string, string>;
   readonly flavours: ReadonlyMap<string, AsyncFlavour>;
+  private readonly cpuExact = new Map<string, CpuHeavyApi>();
+  /** `numpy.*` entries: module prefix → entry */
+  private readonly cpuModules = new Map<string, CpuHeavyApi>();
 
   constructor(file: CatalogueFile, user: readonly BlockingApi[] = []) {
     for (const api of file.blocking) this.exact.set(api.name, api);
@@ -113,6 +122,10 @@ export class EcosystemCatalogue {
         for (const name of [...this.exact.keys()]) if (re.test(name)) this.exact.delete(name);
       }
     }
+    for (const api of file.cpuHeavy ?? []) {
+      if (api.name.endsWith('.*')) this.cpuModules.set(api.name.slice(0, -2), api);
+      else this.cpuExact.set(api.name, api);
+    }
     this.types = new Map(Object.entries(file.types ?? {}));
     this.flavours = new Map(Object.entries(file.flavours ?? {}));
   }
@@ -121,6 +134,17 @@ export class EcosystemCatalogue {
     const hit = this.exact.get(name);
     if (hit) return hit;
     for (const p of this.patterns) if (p.re.test(name)) return p.api;
+    return undefined;
+  }
+
+  /** The CPU-heavy API a qualified name refers to, if any (`numpy.*` covers `numpy.linalg.svd`). */
+  cpuHeavy(name: string): CpuHeavyApi | undefined {
+    const hit = this.cpuExact.get(name);
+    if (hit) return hit;
+    for (let dot = name.lastIndexOf('.'); dot > 0; dot = name.lastIndexOf('.', dot - 1)) {
+      const mod = this.cpuModules.get(name.slice(0, dot));
+      if (mod) return mod;
+    }
     return undefined;
   }
 

@@ -17,6 +17,10 @@ export interface Settings {
   maxFileSize: number;
   /** the server warns in its status item when analysing one file takes longer than this */
   timeBudgetMs: number;
+  /** a loop with a constant trip count is CPU-heavy from this many iterations on */
+  cpuLoopThreshold: number;
+  /** the Python interpreter is free-threaded (no GIL): threads do run Python code in parallel */
+  pythonFreeThreaded: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -25,6 +29,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   blockingApis: [],
   maxFileSize: 4_000_000,
   timeBudgetMs: 500,
+  cpuLoopThreshold: 100_000,
+  pythonFreeThreaded: false,
 });
 
 /** The JSON schema of the settings, mirrored by package.json `contributes.configuration` (a test keeps them in sync). */
@@ -34,6 +40,8 @@ export const SETTINGS_SCHEMA = {
   blockingApis: { type: 'array', default: [] },
   maxFileSize: { type: 'number', default: DEFAULT_SETTINGS.maxFileSize },
   timeBudgetMs: { type: 'number', default: DEFAULT_SETTINGS.timeBudgetMs },
+  cpuLoopThreshold: { type: 'number', default: DEFAULT_SETTINGS.cpuLoopThreshold },
+  pythonFreeThreaded: { type: 'boolean', default: DEFAULT_SETTINGS.pythonFreeThreaded },
 } as const;
 
 const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'info', 'hint', 'off'];
@@ -54,9 +62,11 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
   if (raw === undefined || raw === null) return { settings, problems };
   if (!isRecord(raw)) return { settings, problems: ['loopguard settings must be an object; using defaults'] };
 
-  if (raw.enable !== undefined) {
-    if (typeof raw.enable === 'boolean') settings.enable = raw.enable;
-    else problems.push('loopguard.enable must be true or false; using true');
+  for (const key of ['enable', 'pythonFreeThreaded'] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v === 'boolean') settings[key] = v;
+    else problems.push(`loopguard.${key} must be true or false; using ${DEFAULT_SETTINGS[key]}`);
   }
   if (raw.rules !== undefined) {
     if (!isRecord(raw.rules)) problems.push('loopguard.rules must be an object like {"blocking-call-in-async": "error"}; ignored');
@@ -73,7 +83,7 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
     if (Array.isArray(raw.blockingApis)) settings.blockingApis = raw.blockingApis;
     else problems.push('loopguard.blockingApis must be an array of entries; ignored');
   }
-  for (const key of ['maxFileSize', 'timeBudgetMs'] as const) {
+  for (const key of ['maxFileSize', 'timeBudgetMs', 'cpuLoopThreshold'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
     if (typeof v === 'number' && Number.isFinite(v) && v > 0) settings[key] = v;
@@ -82,12 +92,19 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
   return { settings, problems };
 }
 
+/** Settings that rules read. */
+export interface RuleOptions {
+  cpuLoopThreshold: number;
+  pythonFreeThreaded: boolean;
+}
+
 /** What one analysis needs, derived from Settings. */
 export interface AnalysisConfig {
   /** effective severity of every rule (defaults filled in) */
   severities: Record<string, SeveritySetting>;
   catalogue: Catalogue;
   maxFileSize: number;
+  options: RuleOptions;
 }
 
 export interface ResolvedConfig {
@@ -107,7 +124,8 @@ export function toAnalysisConfig(settings: Settings): ResolvedConfig {
     if (catalogueCache.size > 32) catalogueCache.clear();
     catalogueCache.set(key, built);
   }
-  return { config: { severities, catalogue: built.catalogue, maxFileSize: settings.maxFileSize }, problems: built.problems };
+  const options: RuleOptions = { cpuLoopThreshold: settings.cpuLoopThreshold, pythonFreeThreaded: settings.pythonFreeThreaded };
+  return { config: { severities, catalogue: built.catalogue, maxFileSize: settings.maxFileSize, options }, problems: built.problems };
 }
 
 export function defaultAnalysisConfig(): AnalysisConfig {

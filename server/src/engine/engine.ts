@@ -84,6 +84,7 @@ export class Engine {
           rule.check({
             model,
             catalogue,
+            options: config.options,
             report: (r) => {
               const line = lines.position(r.span.start).line;
               if (findSuppression(result.suppressions, rule.meta.id, line)) return;

@@ -49,6 +49,68 @@ export interface FunctionScope {
   parent: number | undefined;
   /** the span of the function's name or its `function`/`def` keyword: where to point at the function */
   headSpan: Span;
+  /**
+   * For `offloaded` functions: where the function is handed over and to what. `span` is the argument
+   * that names the function at the hand-over call (`work` in `asyncio.to_thread(work, x)`), `call` the
+   * whole hand-over call. Undefined for worker files and when unknown.
+   */
+  offload?: OffloadSite;
+}
+
+export interface OffloadSite {
+  span: Span;
+  call: Span;
+  /** `thread`: shares the GIL (to_thread, ThreadPoolExecutor, Thread, run_in_executor(None, …)); `process`: its own interpreter; `worker`: a worker_threads worker */
+  via: 'thread' | 'process' | 'worker';
+  /** the hand-over API as written, for messages: `asyncio.to_thread`, `executor.submit` */
+  api: string;
+}
+
+/**
+ * How many times a loop runs, as far as the source says.
+ * - `literal`: a constant count (`range(10**7)`, `i < 1e6`, `for (let i = 0; i < 500; i++)`).
+ * - `numeric`: a counted loop whose bound is only known at run time (`range(n)`, `i < limit`).
+ * - `collection`: one iteration per element of a collection (`for x of items`, `for k in d`,
+ *   `range(len(xs))`, `i < arr.length`, `.forEach` on a value).
+ * - `known-items`: a literal list of a few items (`for x of [a, b, c]`, `for s in ("a", "b")`).
+ * - `unbounded`: `while (true)`, `while cond` without a counter; `unknown`: anything else.
+ */
+export type LoopBound =
+  | { kind: 'literal'; count: number }
+  | { kind: 'numeric'; expression: string }
+  | { kind: 'collection'; expression: string }
+  | { kind: 'known-items'; count: number }
+  | { kind: 'unbounded' }
+  | { kind: 'unknown' };
+
+export interface Loop {
+  /** index into SourceModel.loops */
+  id: number;
+  kind: 'for' | 'for-of' | 'for-in' | 'while' | 'do-while' | 'comprehension';
+  /** the whole loop statement or comprehension */
+  span: Span;
+  /** where a finding points: `for (…)`, `for x in range(n):` up to the colon, `while cond` */
+  headSpan: Span;
+  /** the innermost function scope the loop runs in */
+  scope: number;
+  /** the innermost enclosing loop in the same scope */
+  parent: number | undefined;
+  bound: LoopBound;
+  /**
+   * The loop gives control back on each pass: an `await`, `yield` or `async for` in its body or
+   * condition (not counting nested functions).
+   */
+  yields: boolean;
+  /** `while (Date.now() < end) {}` / `while time.time() < deadline: pass`: spins on the clock */
+  busyWait: boolean;
+  /** names the loop header binds (`i`, `item`, `k, v`): an inner loop over one of them is not quadratic */
+  variables: string[];
+  /**
+   * The body (and condition) only computes: arithmetic, comparisons, assignments, indexing, and calls
+   * only to pure math helpers (`Math.*`, `math.*`, `abs`, `min`, `max`, `int`, `float`, `len`) —
+   * a numeric kernel such as `total += i * i`. Any other call, `await`, I/O or nested function makes it false.
+   */
+  computeOnly: boolean;
 }
 
 export interface Argument {
@@ -104,6 +166,8 @@ export interface SourceModel {
   text: string;
   scopes: FunctionScope[];
   calls: Call[];
+  /** loops and comprehensions, in source order (parents before children) */
+  loops: Loop[];
   comments: Comment[];
   syntaxProblems: SyntaxProblem[];
   /** builds text edits for this file's fixes; rules pass it catalogue data, never syntax nodes */

@@ -5,12 +5,16 @@
 // style, parentheses around `await`, which async library the file uses, indentation).
 
 import type { TextEdit } from '../engine/finding';
-import type { Call, Span } from '../engine/model';
+import type { Call, FunctionScope, Loop, Span } from '../engine/model';
 import type { FixSpec } from '../engine/catalogue';
 
 export interface BuiltFix {
   title: string;
   edits: TextEdit[];
+}
+
+export interface SafetyRatedFix extends BuiltFix {
+  safe: boolean;
 }
 
 export interface FileFixer {
@@ -21,4 +25,17 @@ export interface FileFixer {
   build(call: Call, spec: FixSpec): BuiltFix | undefined;
   /** A comment that suppresses `rule` for the line(s) of `span`, reusing an existing suppression comment. */
   suppress(span: Span, rule: string): BuiltFix;
+  /**
+   * cpu-loop-on-event-loop: fixes that move a CPU-heavy loop off the event loop (Python: extract it
+   * into a module-level function run in a ProcessPoolExecutor; Node: a worker pool, or yielding to
+   * the event loop every N iterations), best first. Empty when no fix can be written correctly here
+   * (the loop mutates objects used afterwards, uses `self`/`this`, `nonlocal`, yields, …).
+   */
+  moveLoopOffEventLoop?(loop: Loop): SafetyRatedFix[];
+  /**
+   * cpu-bound-work-in-thread-pool (Python): hand the offloaded function to a module-level
+   * ProcessPoolExecutor instead of a thread. `problem` is set (and no fix returned) when that cannot
+   * work: a nested function, a lambda or closure, a bound method — things that do not pickle.
+   */
+  switchToProcessPool?(scope: FunctionScope): { fixes: SafetyRatedFix[]; problem: string | undefined };
 }

@@ -2,6 +2,7 @@
 // findings through the context; they never see LSP types or a particular syntax tree.
 
 import type { EcosystemCatalogue } from '../engine/catalogue';
+import type { RuleOptions } from '../engine/config';
 import type { Fix, Severity } from '../engine/finding';
 import type { LanguageFamily, SourceModel, Span } from '../engine/model';
 
@@ -28,7 +29,8 @@ export interface Report {
 export interface RuleContext {
   readonly model: SourceModel;
   readonly catalogue: EcosystemCatalogue;
-  /** analysis options that rules may read (e.g. whether the file is a worker file) */
+  /** settings rules may read (thresholds, interpreter facts) */
+  readonly options: RuleOptions;
   report(report: Report): void;
 }
 

@@ -32,7 +32,7 @@ function analyse(input: SourceInput): SourceModel {
     };
     return {
       family: 'javascript', languageId, fileName, text,
-      scopes: walk.scopes, calls: walk.calls, comments, syntaxProblems: syntaxProblems(sf),
+      scopes: walk.scopes, calls: walk.calls, loops: [], comments, syntaxProblems: syntaxProblems(sf),
       fixer: new TypeScriptFixer(facts),
     };
   } catch (e) {
@@ -41,7 +41,7 @@ function analyse(input: SourceInput): SourceModel {
     return {
       family: 'javascript', languageId, fileName, text,
       scopes: [{ id: 0, kind: 'module', name: undefined, reason: undefined, span: { start: 0, end: text.length }, parent: undefined, headSpan: { start: 0, end: 0 } }],
-      calls: [], comments: [],
+      calls: [], loops: [], comments: [],
       syntaxProblems: [{ span: { start: 0, end: 0 }, message: `Loopguard could not analyse this file: ${reason}` }],
       fixer: TypeScriptFixer.inert(),
     };
