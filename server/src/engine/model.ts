@@ -93,7 +93,10 @@ export interface Loop {
   headSpan: Span;
   /** the innermost function scope the loop runs in */
   scope: number;
-  /** the innermost enclosing loop in the same scope */
+  /**
+   * The innermost enclosing loop in the same scope. An array-method loop's `bodyScope` counts as its
+   * scope: a loop inside `xs.forEach((x) => { for … })` has the `.forEach` as parent.
+   */
   parent: number | undefined;
   bound: LoopBound;
   /**
@@ -111,6 +114,13 @@ export interface Loop {
    * a numeric kernel such as `total += i * i`. Any other call, `await`, I/O or nested function makes it false.
    */
   computeOnly: boolean;
+  /**
+   * Array-method loops (`xs.forEach((x) => …)`, `.map`, `.reduce`, …; kind `for-of`, span the whole
+   * call, headSpan the method name): the callback's `inline` scope, which holds the body. Calls and
+   * loops whose scope is `bodyScope` run once per element, as if written in the body of a loop in
+   * `scope`. Undefined for loop statements and comprehensions (their bodies are in `scope`).
+   */
+  bodyScope?: number;
 }
 
 export interface Argument {
