@@ -46,6 +46,16 @@ function catalogueSection(): string {
   return out.join('\n');
 }
 
+function cpuHeavySection(): string {
+  const out: string[] = ['## CPU-heavy APIs', '', 'A loop that calls one of these for each element is CPU-heavy (`cpuHeavy` in `rules/catalogue/`).'];
+  const titles: Record<Ecosystem, string> = { node: 'Node.js', python: 'Python' };
+  for (const eco of ['node', 'python'] as const) {
+    const list = BUILTIN_CATALOGUES[eco].cpuHeavy ?? [];
+    out.push('', `### ${titles[eco]}`, '', list.map((a) => `\`${a.name}\`${a.releasesGil ? ' (releases the GIL)' : ''}`).join(', '));
+  }
+  return out.join('\n');
+}
+
 export function renderRuleDoc(rule: Rule): string {
   const { meta } = rule;
   const parts = [
@@ -58,6 +68,7 @@ export function renderRuleDoc(rule: Rule): string {
     ruleDocComment(rule).replace(/^## /gm, '## '),
   ];
   if (meta.catalogue === 'blocking') parts.push('', catalogueSection());
+  if (meta.catalogue === 'cpuHeavy') parts.push('', cpuHeavySection());
   parts.push(
     '',
     '## Suppressing',

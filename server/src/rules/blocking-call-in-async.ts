@@ -68,16 +68,11 @@
  * `await` are offered only where `await` is legal; in a sync callback only the suppression is offered.
  */
 
-import { effectiveScope, runsOnEventLoop, type Call, type FunctionScope, type SourceModel } from '../engine/model';
+import { effectiveScope, runsOnEventLoop, type Call, type SourceModel } from '../engine/model';
 import type { BlockingApi } from '../engine/catalogue';
 import type { Fix } from '../engine/finding';
+import { describeContext } from './context';
 import type { Rule, RuleContext } from './rule';
-
-function describeContext(model: SourceModel, scope: FunctionScope): string {
-  const name = scope.name ? ` \`${scope.name}\`` : '';
-  if (scope.kind === 'async') return model.family === 'python' ? `coroutine${name}` : `async function${name}`;
-  return scope.reason ? `${scope.reason}${name}` : `event-loop callback${name}`;
-}
 
 /** The argument a nonBlockingWhen condition names: by keyword, or by position before any spread. */
 function argumentText(model: SourceModel, call: Call, keyword: string | undefined, position: number | undefined): string | undefined {

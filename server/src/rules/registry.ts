@@ -3,8 +3,10 @@
 
 import type { Rule } from './rule';
 import { blockingCallInAsync } from './blocking-call-in-async';
+import { cpuBoundWorkInThreadPool } from './cpu-bound-work-in-thread-pool';
+import { cpuLoopOnEventLoop } from './cpu-loop-on-event-loop';
 
-export const RULES: readonly Rule[] = [blockingCallInAsync];
+export const RULES: readonly Rule[] = [blockingCallInAsync, cpuLoopOnEventLoop, cpuBoundWorkInThreadPool];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.meta.id);
 

@@ -16,7 +16,7 @@ export interface RuleMeta {
   /** one line for tables and SARIF's shortDescription */
   summary: string;
   /** the catalogue section the rule reads; its generated docs list the entries */
-  catalogue?: 'blocking';
+  catalogue?: 'blocking' | 'cpuHeavy';
 }
 
 export interface Report {

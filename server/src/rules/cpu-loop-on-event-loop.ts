@@ -1,0 +1,127 @@
+/**
+ * ## What it does
+ * Reports a CPU-heavy loop or comprehension in code that runs on the event loop — an `async`
+ * function or `async def`, and in JavaScript the callbacks the event loop runs (route handlers,
+ * listeners, timers) — when nothing in it gives control back (`await`, `yield`, `async for`).
+ *
+ * A loop is heavy when:
+ * - it busy-waits on the clock (`while (Date.now() < end) {}`, `while time.time() < deadline: pass`);
+ * - its constant trip count reaches `loopguard.cpuLoopThreshold` (default 100,000: `range(10**7)`);
+ * - it is a numeric kernel over a count known only at run time (`for (let i = 0; i < n; i++) sum += i * i`,
+ *   `sum(i * i for i in range(n))`);
+ * - it nests a loop over another, independent collection (quadratic work: `for a in xs: for b in ys`, but
+ *   not `for user in users: for role in user.roles`, which walks one structure once);
+ * - it calls a CPU-heavy API for each element (`JSON.parse`, `crypto.createHash`, `json.loads`, `re.sub`,
+ *   `hashlib.sha256`; listed in the catalogue's `cpuHeavy` section).
+ *
+ * The message says which of these made the loop heavy. Only the outermost heavy loop of a nest is reported.
+ * Not reported: a single loop over a collection doing ordinary work, loops over a few literal items,
+ * small constant loops, loops that `await`, start-up code, plain functions, code already handed to a
+ * thread, process or worker, and worker files.
+ *
+ * ## Why is this bad?
+ * The event loop runs one piece of code at a time. A loop that computes for a second freezes every other
+ * request, timer and socket for that second, just like a blocking call — and no amount of `async` around it
+ * helps, because it never reaches an `await`.
+ *
+ * ## Example
+ * ```ts
+ * export async function score(n: number): Promise<number> {
+ *   let total = 0;
+ *   for (let i = 0; i < n; i++) {
+ *     total += i * i;
+ *   }
+ *   return total;
+ * }
+ * ```
+ *
+ * ```python
+ * async def checksum(n: int) -> int:
+ *     return sum(i * i for i in range(n))
+ * ```
+ *
+ * ## Use instead
+ * ```ts
+ * import { Worker } from 'node:worker_threads';
+ *
+ * export function score(n: number): Promise<number> {
+ *   return new Promise((resolve, reject) => {
+ *     const worker = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: n });
+ *     worker.once('message', resolve);
+ *     worker.once('error', reject);
+ *   });
+ * }
+ * ```
+ *
+ * ```python
+ * import asyncio
+ * import concurrent.futures
+ *
+ * _process_pool = concurrent.futures.ProcessPoolExecutor()
+ *
+ *
+ * def _checksum(n: int) -> int:
+ *     return sum(i * i for i in range(n))
+ *
+ *
+ * async def checksum(n: int) -> int:
+ *     return await asyncio.get_running_loop().run_in_executor(_process_pool, _checksum, n)
+ * ```
+ *
+ * ## Fix safety
+ * Python: the loop is extracted into a module-level function (its parameters are the variables it reads,
+ * its return value what it assigns and is used afterwards) run in a module-level `ProcessPoolExecutor`
+ * with `await loop.run_in_executor(...)`. This is **unsafe**: arguments and results must pickle, and the
+ * work runs in another process. No fix is offered when extraction would change behaviour (the loop mutates
+ * objects used afterwards, uses `self`, `nonlocal`, returns, yields or awaits).
+ * TypeScript/JavaScript: the loop yields to the event loop every 1,000 iterations
+ * (`await new Promise((resolve) => setImmediate(resolve))`) inside an async function. This is **unsafe**:
+ * other tasks now run between iterations and may change state the loop reads. Busy-waits get no fix.
+ */
+
+import { effectiveScope, runsOnEventLoop } from '../engine/model';
+import { describeContext } from './context';
+import { outermostHeavyLoops } from './heavy-loops';
+import type { Rule } from './rule';
+
+const ADVICE = {
+  python: 'run it in a process pool (`await loop.run_in_executor(process_pool, fn, …)`)',
+  javascript: 'run it in a worker thread (`worker_threads`, piscina) or yield to the event loop periodically',
+} as const;
+
+const BUSY_WAIT_ADVICE = {
+  python: 'await the deadline instead (`await asyncio.sleep(…)`)',
+  javascript: "await a timer instead (`await setTimeout(ms)` from 'node:timers/promises')",
+} as const;
+
+export const cpuLoopOnEventLoop: Rule = {
+  meta: {
+    id: 'cpu-loop-on-event-loop',
+    languages: ['javascript', 'python'],
+    defaultSeverity: 'warning',
+    summary: 'A CPU-heavy loop (large or run-time count, quadratic, busy-wait, heavy API per element) running on the event loop.',
+    catalogue: 'cpuHeavy',
+    messages: {
+      busyWait: 'Busy-wait loop spins on the clock inside {{context}}, blocking the event loop; {{advice}}',
+      literalCount: 'Loop runs {{count}} iterations on the event loop inside {{context}}; {{advice}}',
+      numericKernel: 'Loop computes `{{bound}}` iterations, a count known only at run time, on the event loop inside {{context}}; {{advice}}',
+      quadratic: 'Nested loops over `{{outer}}` and `{{inner}}` (quadratic work) run on the event loop inside {{context}}; {{advice}}',
+      heavyCall: 'Loop calls `{{api}}` for each of `{{bound}}` on the event loop inside {{context}}; {{advice}}',
+    },
+  },
+  check(ctx) {
+    const { model } = ctx;
+    const onLoop = (scopeId: number) => runsOnEventLoop(effectiveScope(model, scopeId));
+    for (const heavy of outermostHeavyLoops(model, ctx.catalogue, ctx.options, (loop) => onLoop(loop.scope))) {
+      const scope = effectiveScope(model, heavy.loop.scope);
+      const advice = heavy.reason === 'busyWait' ? BUSY_WAIT_ADVICE[model.family] : ADVICE[model.family];
+      const fixes = heavy.reason === 'busyWait' ? [] : (model.fixer.moveLoopOffEventLoop?.(heavy.loop) ?? []);
+      ctx.report({
+        messageId: heavy.reason,
+        data: { ...heavy.data, name: heavy.data.bound ?? '', context: describeContext(model, scope), advice },
+        span: heavy.loop.headSpan,
+        fixes: fixes.map((f) => ({ title: f.title, safe: f.safe, edits: f.edits })).sort((a, b) => Number(b.safe) - Number(a.safe)),
+      });
+    }
+  },
+};
