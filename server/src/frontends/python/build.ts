@@ -7,7 +7,8 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { EcosystemCatalogue } from '../../engine/catalogue';
-import type { Argument, Call, FunctionScope } from '../../engine/model';
+import type { Argument, Call, FunctionScope, Loop } from '../../engine/model';
+import { buildLoops } from './loops';
 import { FUNCTION_WRAPPERS, OFFLOADERS, offloaderByMethod, RUN_METHOD_BASES, type Offloader } from './offload';
 import { collect, Held, WITH, type Comprehension, type RawBinding } from './collect';
 import { Resolver, type Binding, type CallRec } from './resolve';
@@ -28,6 +29,7 @@ import { newScope, ScopeTable, type PyScope } from './scopes';
 export interface BuiltModel {
   scopes: FunctionScope[];
   calls: Call[];
+  loops: Loop[];
   resolver: Resolver;
   table: ScopeTable;
   /** every module imported anywhere in the file, by its first segment (`asyncio`, `trio`) */
@@ -163,6 +165,20 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
   markOffloaded(ctx, calls, modelCalls);
   markRunMethods(text, table, resolver);
 
+  const loops =
+    found.loops.length === 0 && found.comprehensions.length === 0
+      ? []
+      : buildLoops({
+          text,
+          table,
+          calls,
+          callAt: (start) => resolver.callAt(start),
+          rawLoops: found.loops,
+          comprehensions,
+          awaits: awaitStarts.slice().sort((a, b) => a - b),
+          yields: found.yields,
+        });
+
   const scopes: FunctionScope[] = scopeList.map((s) => ({
     id: s.id,
     kind: scopeKind(s),
@@ -171,9 +187,10 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
     span: { start: s.start, end: s.end },
     parent: s.parent,
     headSpan: { start: s.headStart, end: s.headEnd },
+    ...(s.offload ? { offload: s.offload } : {}),
   }));
 
-  return { scopes, calls: modelCalls, resolver, table, importedRoots, importNames };
+  return { scopes, calls: modelCalls, loops, resolver, table, importedRoots, importNames };
 }
 
 /**
@@ -466,8 +483,28 @@ function markOffloaded(ctx: Ctx, calls: readonly CallRec[], modelCalls: readonly
     if (!arg) continue;
     const valueStart = arg.keyword === undefined ? arg.span.start : skipTrivia(text, text.indexOf('=', arg.span.start) + 1, arg.span.end);
     const fn = functionAt(ctx, valueStart, arg.span.end, c.scope);
-    if (fn && !fn.isAsync && (fn.kind === 'def' || fn.kind === 'lambda')) fn.offloadReason ??= off.reason;
+    if (!fn || fn.isAsync || (fn.kind !== 'def' && fn.kind !== 'lambda')) continue;
+    fn.offloadReason ??= off.reason;
+    const via = off.via === 'executor' ? executorKind(ctx, args, c.scope) : off.via;
+    if (via !== undefined && fn.offload === undefined) {
+      fn.offload = { span: { start: valueStart, end: arg.span.end }, call: { start: c.start, end: c.end }, via, api: modelCalls[i].written };
+    }
   }
+}
+
+/** `run_in_executor(None, …)` runs in the loop's default thread pool; a named executor by its type. */
+function executorKind(ctx: Ctx, args: readonly Argument[], scope: number): 'thread' | 'process' | undefined {
+  const first = args[0];
+  if (!first || first.keyword !== undefined || first.spread !== undefined) return undefined;
+  const { text } = ctx;
+  if (keywordAt(text, first.span.start, 'None') && first.span.end === first.span.start + 4) return 'thread';
+  const parts = dottedSegments(text, first.span.start, first.span.end);
+  if (!parts) return undefined;
+  const m = ctx.resolver.chain(parts, scope);
+  const type = m.k === 'instance' ? m.type : undefined;
+  if (type === 'concurrent.futures.ProcessPoolExecutor') return 'process';
+  if (type === 'concurrent.futures.ThreadPoolExecutor') return 'thread';
+  return undefined;
 }
 
 /** `class Worker(threading.Thread): def run(self)` — run() runs in the new thread. */

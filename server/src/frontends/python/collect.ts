@@ -44,6 +44,8 @@ const TYPES = [
   'assignment',
   'augmented_assignment',
   'for_statement',
+  'while_statement',
+  'yield',
   'as_pattern',
   'named_expression',
   'global_statement',
@@ -97,6 +99,28 @@ export interface Comprehension {
   start: number;
   end: number;
   names: Set<string>;
+  /** its `for … in …` clauses, in order */
+  clauses: ComprehensionClause[];
+}
+
+export interface ComprehensionClause {
+  /** the `for` keyword (or the `async` before it) */
+  start: number;
+  isAsync: boolean;
+  targetStart: number;
+  targetEnd: number;
+  /** the iterable: after `in` up to the next clause or the closing bracket */
+  iterStart: number;
+  iterEnd: number;
+}
+
+/** A `for` or `while` statement. */
+export interface RawLoop {
+  kind: 'for' | 'while';
+  /** the statement's first keyword (`async` for `async for`) */
+  start: number;
+  end: number;
+  isAsync: boolean;
 }
 
 export interface Collected {
@@ -115,6 +139,9 @@ export interface Collected {
   globals: number[];
   comprehensions: Comprehension[];
   comprehensionVars: number[];
+  loops: RawLoop[];
+  /** where each `yield` is */
+  yields: number[];
   /** the last `await` seen: the walk returns the expression and then its keyword token */
   lastAwait: number;
 }
@@ -150,6 +177,8 @@ export function collect(text: string, root: Node): Collected {
     globals: [],
     comprehensions: [],
     comprehensionVars: [],
+    loops: [],
+    yields: [],
     lastAwait: -1,
   };
   let ids: NodeIds | undefined;
@@ -192,11 +221,22 @@ function keywordStatement(text: string, node: Node, start: number, wordEnd: numb
     case 'async': {
       const next = skipTrivia(text, wordEnd);
       if (keywordAt(text, next, 'def')) out.scopes.push(newScope('def', true, start, node.endIndex, start));
-      else if (keywordAt(text, next, 'for')) forTargets(text, next + 3, out.binds);
+      else if (keywordAt(text, next, 'for')) {
+        out.loops.push({ kind: 'for', start, end: node.endIndex, isAsync: true });
+        forTargets(text, next + 3, out.binds);
+      }
       return true;
     }
     case 'for':
+      out.loops.push({ kind: 'for', start, end: node.endIndex, isAsync: false });
       forTargets(text, wordEnd, out.binds);
+      return true;
+    case 'while':
+      out.loops.push({ kind: 'while', start, end: node.endIndex, isAsync: false });
+      return true;
+    case 'yield':
+      // the keyword token comes with the expression, at the same offset
+      if (out.yields.length === 0 || out.yields[out.yields.length - 1] !== start) out.yields.push(start);
       return true;
     case 'await': {
       if (out.awaitStarts.length > 0 && out.lastAwait === start) return true; // its keyword token
@@ -329,17 +369,32 @@ function findKeyword(text: string, i: number, end: number, word: string): number
 /** A comprehension's span, its `for` targets recorded as comprehension variables. */
 function comprehensionOf(text: string, start: number, end: number, out: Collected): Comprehension {
   const inner = end - 1;
+  const clauses: ComprehensionClause[] = [];
   let i = start + 1;
-  for (;;) {
-    const f = findKeyword(text, i, inner, 'for');
-    if (f < 0) break;
+  let f = findKeyword(text, i, inner, 'for');
+  while (f >= 0) {
     const targetStart = skipTrivia(text, f + 3, inner);
     const inKw = findKeyword(text, targetStart, inner, 'in');
     if (inKw < 0) break;
-    for (const at of targetNames(text, targetStart, skipSpaceBack(text, inKw, targetStart))) out.comprehensionVars.push(at);
+    const targetEnd = skipSpaceBack(text, inKw, targetStart);
+    for (const at of targetNames(text, targetStart, targetEnd)) out.comprehensionVars.push(at);
     i = inKw + 2;
+    // the iterable of a clause is an or_test: no bare `if`/`for` inside it
+    const nextFor = findKeyword(text, i, inner, 'for');
+    const nextIf = findKeyword(text, i, nextFor < 0 ? inner : nextFor, 'if');
+    const stop = nextIf >= 0 ? nextIf : nextFor >= 0 ? nextFor : inner;
+    let iterEnd = skipSpaceBack(text, stop, i);
+    const before = skipSpaceBack(text, f, start);
+    const isAsync = before >= 5 && text.startsWith('async', before - 5) && !isWordChar(text.charCodeAt(before - 6));
+    if (nextIf < 0 && nextFor >= 0 && isAsync === false) {
+      // `… for x in xs async for y in ys`: the `async` belongs to the next clause
+      const b = skipSpaceBack(text, nextFor, i);
+      if (b >= 5 && text.startsWith('async', b - 5) && !isWordChar(text.charCodeAt(b - 6))) iterEnd = skipSpaceBack(text, b - 5, i);
+    }
+    clauses.push({ start: isAsync ? before - 5 : f, isAsync, targetStart, targetEnd, iterStart: skipTrivia(text, i, inner), iterEnd });
+    f = nextFor;
   }
-  return { start, end, names: new Set() };
+  return { start, end, names: new Set(), clauses };
 }
 
 /** `for <targets> in …` from just after `for`. */

@@ -78,7 +78,7 @@ function parsePython(
       text,
       scopes: built.scopes,
       calls: built.calls,
-      loops: [],
+      loops: built.loops,
       comments,
       syntaxProblems: root.hasError ? syntaxProblems(errors, root) : [],
       fixer: new PythonFixer(facts, catalogue.flavours),

@@ -11,25 +11,33 @@ export interface Offloader {
   keyword?: string;
   /** how the function runs, for messages: FunctionScope.reason */
   reason: string;
+  /**
+   * Where: a thread (shares the GIL with the event loop) or a process. `executor` when the first
+   * argument names the executor (`run_in_executor(executor, fn)`); undefined when we cannot tell.
+   */
+  via?: 'thread' | 'process' | 'executor';
 }
 
 const executorJob: Offloader = { arg: 0, reason: 'executor job' };
+const threadJob: Offloader = { arg: 0, reason: 'executor job', via: 'thread' };
+const processJob: Offloader = { arg: 0, reason: 'executor job', via: 'process' };
+// multiprocessing.pool.ThreadPool shares the Pool type (catalogue `types`): the kind stays unknown
 const poolJob: Offloader = { arg: 0, keyword: 'func', reason: 'process pool job' };
 
 /** By the resolved qualified name of the call. */
 export const OFFLOADERS: ReadonlyMap<string, Offloader> = new Map<string, Offloader>([
-  ['asyncio.to_thread', { arg: 0, reason: 'asyncio.to_thread target' }],
-  ['asyncio.AbstractEventLoop.run_in_executor', { arg: 1, reason: 'run_in_executor target' }],
-  ['trio.to_thread.run_sync', { arg: 0, reason: 'trio.to_thread.run_sync target' }],
-  ['anyio.to_thread.run_sync', { arg: 0, reason: 'anyio.to_thread.run_sync target' }],
-  ['threading.Thread', { arg: 1, keyword: 'target', reason: 'thread target' }],
-  ['threading.Timer', { arg: 1, keyword: 'function', reason: 'threading.Timer callback' }],
-  ['_thread.start_new_thread', { arg: 0, reason: 'thread target' }],
-  ['multiprocessing.Process', { arg: 1, keyword: 'target', reason: 'process target' }],
-  ['concurrent.futures.ThreadPoolExecutor.submit', executorJob],
-  ['concurrent.futures.ThreadPoolExecutor.map', executorJob],
-  ['concurrent.futures.ProcessPoolExecutor.submit', executorJob],
-  ['concurrent.futures.ProcessPoolExecutor.map', executorJob],
+  ['asyncio.to_thread', { arg: 0, reason: 'asyncio.to_thread target', via: 'thread' }],
+  ['asyncio.AbstractEventLoop.run_in_executor', { arg: 1, reason: 'run_in_executor target', via: 'executor' }],
+  ['trio.to_thread.run_sync', { arg: 0, reason: 'trio.to_thread.run_sync target', via: 'thread' }],
+  ['anyio.to_thread.run_sync', { arg: 0, reason: 'anyio.to_thread.run_sync target', via: 'thread' }],
+  ['threading.Thread', { arg: 1, keyword: 'target', reason: 'thread target', via: 'thread' }],
+  ['threading.Timer', { arg: 1, keyword: 'function', reason: 'threading.Timer callback', via: 'thread' }],
+  ['_thread.start_new_thread', { arg: 0, reason: 'thread target', via: 'thread' }],
+  ['multiprocessing.Process', { arg: 1, keyword: 'target', reason: 'process target', via: 'process' }],
+  ['concurrent.futures.ThreadPoolExecutor.submit', threadJob],
+  ['concurrent.futures.ThreadPoolExecutor.map', threadJob],
+  ['concurrent.futures.ProcessPoolExecutor.submit', processJob],
+  ['concurrent.futures.ProcessPoolExecutor.map', processJob],
   ['concurrent.futures.Executor.submit', executorJob],
   ['concurrent.futures.Executor.map', executorJob],
   ['multiprocessing.Pool.apply', poolJob],

@@ -4,6 +4,7 @@
 // (their code runs in the enclosing function). Scopes nest properly, so the innermost scope at an
 // offset is the last scope to start before it, or the nearest of its ancestors that is still open.
 
+import type { OffloadSite } from '../../engine/model';
 import type { Binding } from './resolve';
 import type { Item } from './scan';
 
@@ -36,6 +37,8 @@ export interface PyScope {
   bases: Item[] | undefined;
   /** set when the function is handed to a thread, pool or process */
   offloadReason: string | undefined;
+  /** where it is handed over, when the kind of worker (thread or process) is known */
+  offload: OffloadSite | undefined;
   /** `from m import *` (module scope) */
   starImports: string[] | undefined;
 }
@@ -60,6 +63,7 @@ export function newScope(kind: PyScopeKind, isAsync: boolean, start: number, end
     params: undefined,
     bases: undefined,
     offloadReason: undefined,
+    offload: undefined,
     starImports: undefined,
   };
 }
