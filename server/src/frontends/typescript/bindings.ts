@@ -43,6 +43,8 @@ export interface Binding {
   initPath?: readonly string[];
   /** `alias`: where the declared name ends; a function-local alias does not exist before it (TDZ) */
   at?: number;
+  /** declared with `const`: its initialiser is its value for good (constant folding of loop bounds) */
+  constant?: boolean;
   /** `function` bindings and aliases initialised with a function expression: the function node */
   fn?: ts.Node;
   /** memo of resolveBinding: null = resolves to nothing */

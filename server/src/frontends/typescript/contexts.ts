@@ -14,7 +14,7 @@ import type { CallSite, FunctionContext, WalkResult } from './walker';
 const SK = ts.SyntaxKind;
 
 /** Callbacks an array method calls synchronously, right where it is written. */
-const ARRAY_METHODS = new Set([
+export const ARRAY_METHODS: ReadonlySet<string> = new Set([
   'map', 'forEach', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex', 'findLast',
   'findLastIndex', 'flatMap', 'sort', 'toSorted',
 ]);

@@ -4,6 +4,7 @@
 import type ts from 'typescript';
 import type { Comment, FunctionScope } from '../../engine/model';
 import type { LexScope } from './bindings';
+import type { LoopSite } from './loops';
 import type { TriviaIndex } from './trivia';
 import type { CallSite } from './walker';
 
@@ -20,4 +21,6 @@ export interface TsFileFacts {
   freeNames: ReadonlySet<string>;
   comments: readonly Comment[];
   trivia: TriviaIndex;
+  /** one per model loop, same order */
+  loops: readonly LoopSite[];
 }

@@ -11,6 +11,7 @@ import { TypeScriptFixer } from '../../fixes/typescript';
 import type { Frontend, ParsedSource, SourceInput } from '../frontend';
 import { finishModel } from './contexts';
 import type { TsFileFacts } from './facts';
+import { finishLoops } from './loops';
 import { languageIdFor, parseSource, scriptKindFor, syntaxProblems } from './parse';
 import { TriviaIndex } from './trivia';
 import { Walker } from './walker';
@@ -23,16 +24,17 @@ function analyse(input: SourceInput): SourceModel {
     const sf = parseSource(fileName, text, scriptKind);
     const walk = new Walker(sf, text).walk();
     const { freeNames } = finishModel(walk);
+    finishLoops(walk.loops, walk.loopCalls, text);
     const trivia = new TriviaIndex(sf, text);
     // suppression directives all contain the word; most files never mention it
     const comments = text.includes('loopguard') ? trivia.directiveComments() : [];
     const facts: TsFileFacts = {
       sf, text, fileName, scriptKind, scopes: walk.scopes, sites: walk.sites, moduleScope: walk.moduleScope,
-      freeNames, comments, trivia,
+      freeNames, comments, trivia, loops: walk.loops,
     };
     return {
       family: 'javascript', languageId, fileName, text,
-      scopes: walk.scopes, calls: walk.calls, loops: [], comments, syntaxProblems: syntaxProblems(sf),
+      scopes: walk.scopes, calls: walk.calls, loops: walk.loops.map((l) => l.loop), comments, syntaxProblems: syntaxProblems(sf),
       fixer: new TypeScriptFixer(facts),
     };
   } catch (e) {

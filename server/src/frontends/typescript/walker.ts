@@ -8,8 +8,10 @@
 // every declaration is known.
 
 import ts from 'typescript';
-import type { Argument, Call, FunctionScope, ScopeKind } from '../../engine/model';
+import type { Argument, Call, FunctionScope, Loop, ScopeKind } from '../../engine/model';
 import { declare, newScope, normaliseModule, skipOuter, type Binding, type BindingKind, type LexScope } from './bindings';
+import { ARRAY_METHODS } from './contexts';
+import { headerVariables, patternNames, type LoopCall, type LoopSite } from './loops';
 
 const SK = ts.SyntaxKind;
 const NF = ts.NodeFlags;
@@ -64,6 +66,10 @@ export interface WalkResult {
   /** `<x>.parentPort` / `<x>.workerData` reads, to recognise worker files */
   workerHints: Array<{ expr: ts.Expression; lex: LexScope }>;
   decorated: DecoratedScope[];
+  /** one per loop, in source order (parents first); bounds are settled by loops.ts after resolution */
+  loops: LoopSite[];
+  /** every call made inside a loop, with its innermost loop */
+  loopCalls: LoopCall[];
 }
 
 /**
@@ -101,7 +107,12 @@ const A_CATCH = 24;
 const A_ENUM = 25;
 const A_NAMESPACE = 26;
 const A_MODULE_BLOCK = 27;
+const A_WHILE = 28;
+const A_YIELD = 29;
+const A_LABEL = 30;
 const ACTIONS = new Uint8Array(SK.Count + 1);
+const MARK_YIELDS = 1;
+const MARK_FUNCTION = 2;
 // type annotations hold no calls
 for (let k = SK.FirstTypeNode; k <= SK.LastTypeNode; k++) ACTIONS[k] = A_SKIP;
 ACTIONS[SK.Identifier] = A_SKIP;
@@ -144,6 +155,10 @@ ACTIONS[SK.CatchClause] = A_CATCH;
 ACTIONS[SK.EnumDeclaration] = A_ENUM;
 ACTIONS[SK.ModuleDeclaration] = A_NAMESPACE;
 ACTIONS[SK.ModuleBlock] = A_MODULE_BLOCK;
+ACTIONS[SK.WhileStatement] = A_WHILE;
+ACTIONS[SK.DoStatement] = A_WHILE;
+ACTIONS[SK.YieldExpression] = A_YIELD;
+ACTIONS[SK.LabeledStatement] = A_LABEL;
 
 function isFunctionLike(node: ts.Node): boolean {
   const k = node.kind;
@@ -204,8 +219,18 @@ export class Walker {
   readonly workerHints: Array<{ expr: ts.Expression; lex: LexScope }> = [];
   readonly decorated: DecoratedScope[] = [];
   readonly moduleScope: LexScope = newScope(undefined, true);
+  readonly loops: LoopSite[] = [];
+  readonly loopCalls: LoopCall[] = [];
 
   private scopeId = 0;
+  /** the innermost loop around the node being visited, in this function (or array callback) */
+  private loop: LoopSite | undefined;
+  /** array-method callbacks → the loop they are the body of */
+  private readonly arrayLoops = new Map<ts.Node, LoopSite>();
+  /** set just before visiting a statement of a statement list: where a declaration before it may go */
+  private listStatement: ts.Node | undefined;
+  private listStatementStart = 0;
+  private declaringConst = false;
   private lex: LexScope = this.moduleScope;
   private fnLex: LexScope = this.moduleScope;
   private awaitIllegal = false;
@@ -231,10 +256,11 @@ export class Walker {
       id: 0, kind: 'module', name: undefined, reason: undefined,
       span: { start: 0, end: this.text.length }, parent: undefined, headSpan: { start: 0, end: 0 },
     });
-    for (const statement of sf.statements) this.visit(statement);
+    this.visitStatements(sf.statements);
     return {
       scopes: this.scopes, calls: this.calls, sites: this.sites, moduleScope: this.moduleScope,
       pending: this.pending, fnScopeIds: this.fnScopeIds, workerHints: this.workerHints, decorated: this.decorated,
+      loops: this.loops, loopCalls: this.loopCalls,
     };
   }
 
@@ -269,10 +295,12 @@ export class Walker {
         this.visit((node as ts.NonNullExpression).expression);
         break;
       case A_TAGGED:
+        this.markLoops(MARK_FUNCTION);
         this.parenChild = (node as ts.TaggedTemplateExpression).tag;
         forEachChild(node, this.visit);
         break;
       case A_AWAIT:
+        this.markLoops(MARK_YIELDS);
         this.awaitChild = skipOuter((node as ts.AwaitExpression).expression);
         this.visit((node as ts.AwaitExpression).expression);
         break;
@@ -311,7 +339,11 @@ export class Walker {
         if (cd.name && node.kind === SK.ClassDeclaration) this.declareName(cd.name.text, 'local', this.lex);
         const saved = this.className;
         this.className = cd.name?.text ?? (this.nameNode === node ? this.nameText : undefined);
+        this.markLoops(MARK_FUNCTION);
+        const savedLoop = this.loop;
+        this.loop = undefined;
         forEachChild(node, this.visit);
+        this.loop = savedLoop;
         this.className = saved;
         break;
       }
@@ -355,8 +387,27 @@ export class Walker {
         if (init && init.kind === SK.VariableDeclarationList && (init.flags & NF.BlockScoped) !== 0) {
           this.lex = newScope(saved, false);
         }
+        const outer = this.enterLoop(node as ts.IterationStatement);
         forEachChild(node, this.visit);
+        this.loop = outer;
         this.lex = saved;
+        break;
+      }
+      case A_WHILE: {
+        const outer = this.enterLoop(node as ts.IterationStatement);
+        forEachChild(node, this.visit);
+        this.loop = outer;
+        break;
+      }
+      case A_YIELD:
+        this.markLoops(MARK_YIELDS);
+        forEachChild(node, this.visit);
+        break;
+      case A_LABEL: {
+        // `outer: for (…)`: a declaration for the loop goes before its label
+        const ls = node as ts.LabeledStatement;
+        if (this.listStatement === node) this.listStatement = ls.statement;
+        this.visit(ls.statement);
         break;
       }
       case A_CATCH: {
@@ -388,13 +439,95 @@ export class Walker {
         break;
       }
       case A_MODULE_BLOCK:
-        for (const s of (node as ts.ModuleBlock).statements) this.visit(s);
+        this.visitStatements((node as ts.ModuleBlock).statements);
         break;
       default:
         forEachChild(node, this.visit);
     }
     this.depth--;
   };
+
+  private visitStatements(statements: ts.NodeArray<ts.Statement>): void {
+    for (const s of statements) {
+      this.listStatement = s;
+      this.listStatementStart = s.getStart(this.sf);
+      this.visit(s);
+    }
+    this.listStatement = undefined;
+  }
+
+  /** Starts a loop statement's record and makes it the current loop; returns the loop to restore after it. */
+  private enterLoop(node: ts.IterationStatement): LoopSite | undefined {
+    const sf = this.sf;
+    const start = node.getStart(sf);
+    const kind: Loop['kind'] =
+      node.kind === SK.ForStatement ? 'for'
+      : node.kind === SK.ForOfStatement ? 'for-of'
+      : node.kind === SK.ForInStatement ? 'for-in'
+      : node.kind === SK.WhileStatement ? 'while'
+      : 'do-while';
+    let headEnd: number;
+    if (kind === 'do-while') headEnd = start + 2;
+    else {
+      // `for (…)` / `while (…)`: up to the parenthesis that closes the header
+      const bodyStart = node.statement.getStart(sf);
+      const close = this.text.lastIndexOf(')', bodyStart - 1);
+      headEnd = close > start ? close + 1 : bodyStart;
+    }
+    const outer = this.loop;
+    const site = this.newLoop(kind, { start, end: node.end }, { start, end: headEnd }, kind === 'for' || kind === 'for-of' || kind === 'for-in' ? headerVariables(node) : []);
+    site.node = node;
+    site.insertAt = this.listStatement === node ? this.listStatementStart : undefined;
+    if (kind === 'for-of' && (node as ts.ForOfStatement).awaitModifier) this.markLoops(MARK_YIELDS);
+    return outer;
+  }
+
+  private newLoop(kind: Loop['kind'], span: { start: number; end: number }, headSpan: { start: number; end: number }, variables: string[]): LoopSite {
+    const loop: Loop = {
+      id: this.loops.length, kind, span, headSpan, scope: this.scopeId, parent: this.loop?.loop.id,
+      bound: { kind: 'unknown' }, yields: false, busyWait: false, variables, computeOnly: false,
+    };
+    const site: LoopSite = {
+      loop, node: undefined as unknown as ts.Node, lex: this.lex, iterated: undefined, insertAt: undefined,
+      hasFunction: false, impureCall: false, nonClockCall: false, clockInCondition: false,
+    };
+    this.loops.push(site);
+    this.loop = site;
+    return site;
+  }
+
+  /** What an `await`/`yield` or a nested function says about every loop around it in this function. */
+  private markLoops(mark: number): void {
+    for (let l = this.loop; l; l = l.loop.parent === undefined ? undefined : this.loops[l.loop.parent]) {
+      if (mark === MARK_YIELDS) l.loop.yields = true;
+      else l.hasFunction = true;
+    }
+  }
+
+  /** `xs.forEach((x) => …)`, `.map`, `.reduce`, `Array.from(src, fn)`: a loop whose body is the callback. */
+  private noteArrayLoop(node: ts.CallExpression): void {
+    const callee = skipOuter(node.expression);
+    if (callee.kind !== SK.PropertyAccessExpression) return;
+    const pa = callee as ts.PropertyAccessExpression;
+    const method = pa.name.text;
+    const args = node.arguments;
+    const recv = skipOuter(pa.expression);
+    const isFrom = method === 'from' && recv.kind === SK.Identifier && (recv as ts.Identifier).text === 'Array';
+    const argIndex = isFrom ? 1 : 0;
+    if (!isFrom && !ARRAY_METHODS.has(method)) return;
+    const arg = args[argIndex];
+    if (!arg) return;
+    const fn = skipOuter(arg);
+    if (!isFunctionLike(fn) || hasAsync(fn) || (fn as ts.FunctionExpression).asteriskToken) return;
+    const outer = this.loop;
+    const variables: string[] = [];
+    for (const p of (fn as ts.FunctionLikeDeclaration).parameters) patternNames(p.name, variables);
+    const site = this.newLoop('for-of', { start: node.getStart(this.sf), end: node.end }, { start: pa.name.getStart(this.sf), end: pa.name.end }, variables);
+    site.node = node;
+    site.iterated = isFrom ? args[0] : pa.expression;
+    this.loop = outer;
+    this.arrayLoops.set(fn, site);
+  }
 
   private setName(fn: ts.Node, name: string | undefined): void {
     this.nameNode = fn;
@@ -474,6 +607,8 @@ export class Walker {
     const site: CallSite = { node, lex: this.lex, flags, call };
     this.calls.push(call);
     this.sites.push(site);
+    if (this.loop) this.loopCalls.push({ call, loop: this.loop.loop.id });
+    if (!isNew && rawArgs) this.noteArrayLoop(node as ts.CallExpression);
 
     // functions handed to this call: contexts.ts decides what they are once names resolve
     if (rawArgs) {
@@ -585,6 +720,17 @@ export class Walker {
     const savedFnLex = this.fnLex;
     const savedAwaitIllegal = this.awaitIllegal;
     const savedClassName = this.className;
+    const savedLoop = this.loop;
+    // a loop's body runs per pass; any other function in it runs when called, not as part of the loop
+    const arrayLoop = this.arrayLoops.get(node);
+    if (arrayLoop) {
+      this.arrayLoops.delete(node);
+      arrayLoop.loop.bodyScope = scope.id;
+      this.loop = arrayLoop;
+    } else {
+      this.markLoops(MARK_FUNCTION);
+      this.loop = undefined;
+    }
     this.scopeId = scope.id;
     this.lex = this.fnLex = newScope(savedLex, true);
     if (node.kind === SK.FunctionExpression && node.name) this.declareName(node.name.text, 'function', this.lex, node);
@@ -602,10 +748,11 @@ export class Walker {
     }
     this.awaitIllegal = false;
     if (body.kind === SK.Block) {
-      for (const s of (body as ts.Block).statements) this.visit(s);
+      this.visitStatements((body as ts.Block).statements);
     } else {
       this.visit(body);
     }
+    this.loop = savedLoop;
     this.scopeId = savedScopeId;
     this.lex = savedLex;
     this.fnLex = savedFnLex;
@@ -655,12 +802,13 @@ export class Walker {
   private visitBlock(statements: ts.NodeArray<ts.Statement>): void {
     const saved = this.lex;
     if (declaresBlockScoped(statements)) this.lex = newScope(saved, false);
-    for (const s of statements) this.visit(s);
+    this.visitStatements(statements);
     this.lex = saved;
   }
 
   private visitDeclarationList(list: ts.VariableDeclarationList): void {
     const scope = (list.flags & NF.BlockScoped) !== 0 ? this.lex : this.fnLex;
+    const isConst = (list.flags & NF.Const) !== 0;
     for (const d of list.declarations) {
       const init = d.initializer;
       const inner = init && skipOuter(init);
@@ -669,7 +817,9 @@ export class Walker {
         this.setName(inner, d.name.text);
         if (isFunctionLike(inner)) this.varFnNode = inner;
       } else {
+        this.declaringConst = isConst;
         this.declarePattern(d.name, 'local', scope, init, []);
+        this.declaringConst = false;
         if (d.name.kind !== SK.Identifier) this.visit(d.name); // defaults and computed keys
       }
       if (init) this.visit(init);
@@ -684,6 +834,7 @@ export class Walker {
   private declarePattern(name: ts.BindingName, kind: BindingKind, scope: LexScope, init: ts.Expression | undefined, path: readonly string[]): void {
     if (name.kind === SK.Identifier) {
       const b = this.declareName(name.text, init ? 'alias' : kind, scope);
+      if (this.declaringConst) b.constant = true;
       if (init) {
         b.init = init;
         b.initScope = this.lex;
