@@ -12,11 +12,13 @@
 
 import type { AsyncFlavour, FixSpec } from '../engine/catalogue';
 import type { TextEdit } from '../engine/finding';
-import type { Call, Span } from '../engine/model';
+import type { Call, FunctionScope, Loop, Span } from '../engine/model';
 import { LineIndex } from '../engine/text';
 import type { PythonFileFacts } from '../frontends/python/facts';
-import type { BuiltFix, FileFixer } from './fixer';
+import type { BuiltFix, FileFixer, SafetyRatedFix } from './fixer';
 import { ImportPlanner } from './python/imports';
+import { moveLoop } from './python/move-loop';
+import { switchToProcessPool } from './python/switch-pool';
 import { suppressionEdit } from './python/suppress';
 
 const ASYNCIO: AsyncFlavour = { sleep: 'asyncio.sleep', toThread: 'asyncio.to_thread' };
@@ -50,6 +52,15 @@ export class PythonFixer implements FileFixer {
     if (spec.kind === 'await-twin') return this.awaitTwin(call, spec);
     if (spec.kind === 'to-thread') return this.toThread(call);
     return undefined;
+  }
+
+  moveLoopOffEventLoop(loop: Loop): SafetyRatedFix[] {
+    const fix = moveLoop(this.facts, this.lines, loop);
+    return fix ? [fix] : [];
+  }
+
+  switchToProcessPool(scope: FunctionScope): { fixes: SafetyRatedFix[]; problem: string | undefined } {
+    return switchToProcessPool(this.facts, this.lines, scope);
   }
 
   suppress(span: Span, rule: string): BuiltFix {

@@ -20,8 +20,12 @@ export class ImportPlanner {
     private readonly scope: number,
   ) {}
 
-  /** The text that names `qualified` at the call site, or undefined when no spelling is safe there. */
-  reference(qualified: string): string | undefined {
+  /**
+   * The text that names `qualified` at the call site, or undefined when no spelling is safe there.
+   * `module` is what to import when nothing does yet (default: the first segment; `concurrent.futures`
+   * must be imported as a whole, its package does not load it).
+   */
+  reference(qualified: string, module?: string): string | undefined {
     const { facts, scope } = this;
     const segs = qualified.split('.');
     const bound = (name: string, target: string) => {
@@ -35,9 +39,10 @@ export class ImportPlanner {
     }
     for (const name of facts.importNames(qualified)) if (bound(name, qualified)) return name;
     const root = segs[0];
-    if (this.modules.has(root)) return qualified;
+    const wanted = module ?? root;
+    if (this.modules.has(wanted)) return qualified;
     if (facts.meaning(root, scope).kind !== 'unbound') return undefined;
-    this.modules.add(root);
+    this.modules.add(wanted);
     return qualified;
   }
 

@@ -4,8 +4,9 @@
 // demand (only for findings) while the tree is alive; after dispose() they answer conservatively.
 
 import type { Node, Tree } from 'web-tree-sitter';
-import type { Comment, FunctionScope, Span } from '../../engine/model';
+import type { Call, Comment, FunctionScope, Span } from '../../engine/model';
 import type { Resolver } from './resolve';
+import type { ScopeTable } from './scopes';
 
 export type NameMeaning =
   /** an import (or builtin) with this qualified name */
@@ -39,6 +40,19 @@ export interface PythonFileFacts {
   needsParentheses(call: Span): boolean;
   /** the offset is inside a string literal (so a comment cannot start there) */
   insideString(offset: number): boolean;
+  /** the file's calls (model order) */
+  readonly calls: readonly Call[];
+  /** the syntax node of one of `types` that covers exactly `span`, while the tree is alive */
+  node(span: Span, types: readonly string[]): Node | undefined;
+  /** the type of the value `name` holds in `scope`, when known (`concurrent.futures.ProcessPoolExecutor`) */
+  instanceType(name: string, scope: number): string | undefined;
+  /**
+   * The function scope whose local `name` is, read from `scope`: `scope` itself or an enclosing def or
+   * lambda; undefined when it is a module-level name, an import, a builtin or unbound.
+   */
+  functionLocal(name: string, scope: number): number | undefined;
+  /** the names bound directly in the module scope */
+  moduleNames(): readonly string[];
 }
 
 const FUNCTION_BOUNDARY = new Set(['function_definition', 'lambda', 'class_definition', 'module']);
@@ -55,8 +69,43 @@ export class TreeFacts implements PythonFileFacts {
     private readonly resolver: Resolver,
     private readonly imports: ReadonlyMap<string, ReadonlySet<string>>,
     private readonly roots: ReadonlySet<string>,
+    private readonly table: ScopeTable,
+    readonly calls: readonly Call[],
   ) {
     this.tree = tree;
+  }
+
+  node(span: Span, types: readonly string[]): Node | undefined {
+    if (!this.tree) return undefined;
+    let node: Node | null = this.tree.rootNode.descendantForIndex(span.start, Math.max(span.start, span.end - 1));
+    while (node && !(types.includes(node.type) && node.startIndex === span.start && node.endIndex === span.end)) {
+      if (node.startIndex < span.start || node.endIndex > span.end) return undefined;
+      node = node.parent;
+    }
+    return node ?? undefined;
+  }
+
+  instanceType(name: string, scope: number): string | undefined {
+    const m = this.resolver.meaning(name, scope);
+    return m.k === 'instance' ? m.type : undefined;
+  }
+
+  functionLocal(name: string, scope: number): number | undefined {
+    let first = true;
+    for (let s: number | undefined = scope; s !== undefined; s = this.table.get(s).parent) {
+      const py = this.table.get(s);
+      if (py.kind === 'module') return undefined;
+      // a class body is visible only to code directly in it
+      if (py.kind === 'class' && !first) continue;
+      first = false;
+      if (py.globals?.has(name)) return undefined;
+      if (py.names.has(name)) return py.kind === 'class' ? undefined : s;
+    }
+    return undefined;
+  }
+
+  moduleNames(): readonly string[] {
+    return [...this.table.get(0).names.keys()];
   }
 
   /** The tree is about to be deleted: answer from what is cached, conservatively otherwise. */

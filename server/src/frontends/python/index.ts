@@ -70,7 +70,7 @@ function parsePython(
     const { text } = input;
     const built = buildModel(text, root, catalogue);
     const comments = loopguardComments(text, root);
-    const facts = new TreeFacts(text, tree, built.scopes, comments, built.resolver, built.importNames, built.importedRoots);
+    const facts = new TreeFacts(text, tree, built.scopes, comments, built.resolver, built.importNames, built.importedRoots, built.table, built.calls);
     const model: SourceModel = {
       family: 'python',
       languageId: input.languageId ?? 'python',
