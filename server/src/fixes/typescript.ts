@@ -7,18 +7,20 @@
 // Every fix needs `await`, so it is built only where `await` is legal: directly in an async function,
 // not in a nested sync callback, a parameter default or a class field. A fix the fixer cannot write
 // correctly (a file descriptor where the twin wants a path, an option the twin lacks) is not offered.
+// CPU-heavy loops: yielding to the event loop every N iterations (typescript/yield-loop.ts).
 
 import ts from 'typescript';
 import type { FixSpec } from '../engine/catalogue';
 import type { TextEdit } from '../engine/finding';
-import type { Call, Span } from '../engine/model';
+import type { Call, Loop, Span } from '../engine/model';
 import { LineIndex } from '../engine/text';
 import { isStringLike, resolveExpression, skipOuter } from '../frontends/typescript/bindings';
 import type { TsFileFacts } from '../frontends/typescript/facts';
 import { SITE_AWAITED, SITE_AWAIT_ILLEGAL, SITE_NEEDS_PARENS, SITE_STATEMENT, type CallSite } from '../frontends/typescript/walker';
-import type { BuiltFix, FileFixer } from './fixer';
+import type { BuiltFix, FileFixer, SafetyRatedFix } from './fixer';
 import { ImportPlanner, newPlan, type ImportPlan } from './typescript/imports';
 import { suppressionEdit } from './typescript/suppress';
+import { yieldPeriodically } from './typescript/yield-loop';
 
 const SK = ts.SyntaxKind;
 const NF = ts.NodeFlags;
@@ -112,6 +114,19 @@ export class TypeScriptFixer implements FileFixer {
     }
     this.lineIndex ??= new LineIndex(this.facts.text);
     return { title, edits: [suppressionEdit(this.facts, this.lineIndex, span, rule)] };
+  }
+
+  moveLoopOffEventLoop(loop: Loop): SafetyRatedFix[] {
+    const facts = this.facts;
+    const site = facts?.loops[loop.id];
+    if (!facts || !site || site.loop !== loop) return [];
+    this.lineIndex ??= new LineIndex(facts.text);
+    try {
+      const fix = yieldPeriodically(facts, this.lineIndex, site);
+      return fix ? [fix] : [];
+    } catch {
+      return [];
+    }
   }
 
   private site(call: Call): CallSite | undefined {

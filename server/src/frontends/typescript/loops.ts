@@ -163,8 +163,20 @@ export function constantValue(expr: ts.Expression, lex: LexScope, depth = 0): nu
 
 // ---- bounds -------------------------------------------------------------------------------------
 
+/** The node's source text without the comments and whitespace before it. */
 function textOf(node: ts.Node, text: string): string {
-  return text.slice(node.pos, node.end).trim();
+  let i = node.pos;
+  for (;;) {
+    while (i < node.end && /\s/.test(text[i])) i++;
+    if (text.startsWith('//', i)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 || nl > node.end ? node.end : nl;
+    } else if (text.startsWith('/*', i)) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 || close + 2 > node.end ? node.end : close + 2;
+    } else break;
+  }
+  return text.slice(i, node.end);
 }
 
 /** `xs.length` / `set.size` / `xs.length - 1` → `xs`: the count is one per element. */
@@ -301,13 +313,14 @@ function countedBound(cond: ts.Expression, counters: readonly Counter[], lex: Le
         const coll = collectionOf(limit, text);
         return coll !== undefined ? { kind: 'collection', expression: coll } : { kind: 'numeric', expression: textOf(limit, text) };
       }
-      // a constant limit: the count comes from where the counter starts
+      // a constant limit: the count comes from where the counter starts, by steps we must know
+      if (c.step === 'unknown') return { kind: 'unknown' };
       const startValue = c.start ? constantValue(c.start, lex) : 0;
       if (startValue === undefined && c.start) {
         const coll = collectionOf(c.start, text);
         return coll !== undefined ? { kind: 'collection', expression: coll } : { kind: 'numeric', expression: textOf(c.start, text) };
       }
-      if (c.step === 'unknown' || c.step === 0 || startValue === undefined) return { kind: 'unknown' };
+      if (c.step === 0 || startValue === undefined) return { kind: 'unknown' };
       const step = c.step;
       const ascending = op === SK.LessThanToken || op === SK.LessThanEqualsToken || ((op === SK.ExclamationEqualsEqualsToken || op === SK.ExclamationEqualsToken) && step > 0);
       const descending = op === SK.GreaterThanToken || op === SK.GreaterThanEqualsToken || ((op === SK.ExclamationEqualsEqualsToken || op === SK.ExclamationEqualsToken) && step < 0);
