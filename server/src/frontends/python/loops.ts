@@ -399,6 +399,9 @@ function whileBound(inp: LoopInputs, condStart: number, condEnd: number, bodySta
       const steps = new RegExp(`(^|[^\\w.])${counter}\\s*(\\+=|-=|=\\s*${counter}\\s*[-+])`, 'm').test(body);
       if (!steps) continue;
       const v = constValue(bound);
+      // `while n > 0: n -= 1` counts down from a run-time value: the constant is where it stops
+      const countsDown = (counter === left) === (op === '>' || op === '>=');
+      if (v !== undefined && countsDown) return { bound: { kind: 'numeric', expression: counter }, counter };
       if (v !== undefined) return { bound: { kind: 'literal', count: Math.max(0, Math.floor(v) + (inclusive ? 1 : 0)) }, counter };
       const len = /\blen\(\s*(.*)\)$/.exec(bound.trim());
       if (len) return { bound: { kind: 'collection', expression: len[1].trim() }, counter };
