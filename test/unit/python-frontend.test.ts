@@ -556,3 +556,150 @@ describe('python fixer', () => {
     withModel(text, (m) => assert.deepEqual(m.fixer.suppress(call(m, 'os.stat').calleeSpan, rule).edits, []));
   });
 });
+
+describe('python front end: loops', () => {
+  const head = (m: SourceModel, i: number) => m.text.slice(m.loops[i].headSpan.start, m.loops[i].headSpan.end);
+  const bounds = (text: string) => withModel(text, (m) => m.loops.map((l) => [head(m, l.id), l.bound]));
+
+  it('folds constant counts and tells numeric, collection, known-items and unbounded bounds apart', () => {
+    const text = [
+      'async def f(n, xs, d, limit):',
+      '    for i in range(10**7): pass',
+      '    for i in range(0, 1_000_000, 2): pass',
+      '    for i in range(2 * 3 + 1): pass',
+      '    for i in range(n): pass',
+      '    for i in range(1, n): pass',
+      '    for i in range(len(xs)): pass',
+      '    for i, x in enumerate(xs): pass',
+      '    for k, v in d.items(): pass',
+      '    for a, b in zip(xs, xs): pass',
+      '    for x in xs: pass',
+      '    for x in (1, 2, 3): pass',
+      '    for x in ["a", "b"]: pass',
+      '    for x in itertools.count(): pass',
+      '    i = 0',
+      '    while i < 1e6: i += 1',
+      '    while i <= 500: i += 1',
+      '    while i < limit: i += 1',
+      '    while i < len(xs): i += 1',
+      '    while n > 0: n -= 1',
+      '    while True: pass',
+      '    while node: node = node.next',
+      'import itertools',
+    ].join('\n');
+    assert.deepEqual(bounds(text), [
+      ['for i in range(10**7):', { kind: 'literal', count: 10_000_000 }],
+      ['for i in range(0, 1_000_000, 2):', { kind: 'literal', count: 500_000 }],
+      ['for i in range(2 * 3 + 1):', { kind: 'literal', count: 7 }],
+      ['for i in range(n):', { kind: 'numeric', expression: 'n' }],
+      ['for i in range(1, n):', { kind: 'numeric', expression: 'n' }],
+      ['for i in range(len(xs)):', { kind: 'collection', expression: 'xs' }],
+      ['for i, x in enumerate(xs):', { kind: 'collection', expression: 'enumerate(xs)' }],
+      ['for k, v in d.items():', { kind: 'collection', expression: 'd.items()' }],
+      ['for a, b in zip(xs, xs):', { kind: 'collection', expression: 'zip(xs, xs)' }],
+      ['for x in xs:', { kind: 'collection', expression: 'xs' }],
+      ['for x in (1, 2, 3):', { kind: 'known-items', count: 3 }],
+      ['for x in ["a", "b"]:', { kind: 'known-items', count: 2 }],
+      ['for x in itertools.count():', { kind: 'unbounded' }],
+      ['while i < 1e6:', { kind: 'literal', count: 1_000_000 }],
+      ['while i <= 500:', { kind: 'literal', count: 501 }],
+      ['while i < limit:', { kind: 'numeric', expression: 'limit' }],
+      ['while i < len(xs):', { kind: 'collection', expression: 'xs' }],
+      ['while n > 0:', { kind: 'numeric', expression: 'n' }],
+      ['while True:', { kind: 'unbounded' }],
+      ['while node:', { kind: 'unbounded' }],
+    ]);
+  });
+
+  it('makes each comprehension clause a loop, nested in the clause before it, with its variables', () => {
+    withModel('async def f(xs, ys, n):\n    s = sum(i * i for i in range(n))\n    return [(a, b) for a in xs for b in ys if a]\n', (m) => {
+      const got = m.loops.map((l) => ({ kind: l.kind, head: head(m, l.id), parent: l.parent, vars: l.variables, computeOnly: l.computeOnly, scope: l.scope }));
+      assert.deepEqual(got, [
+        { kind: 'comprehension', head: 'for i in range(n)', parent: undefined, vars: ['i'], computeOnly: true, scope: 1 },
+        { kind: 'comprehension', head: 'for a in xs', parent: undefined, vars: ['a'], computeOnly: true, scope: 1 },
+        { kind: 'comprehension', head: 'for b in ys', parent: 1, vars: ['b'], computeOnly: true, scope: 1 },
+      ]);
+    });
+  });
+
+  it('finds what yields, busy-waits and pure computation, and parents only within one scope', () => {
+    const text = [
+      'import asyncio, time, math',
+      'async def f(n, q, deadline, loop):',
+      '    for i in range(n):',
+      '        total = math.sqrt(i) + abs(i)',
+      '        for j in range(n):',
+      '            await asyncio.sleep(0)',
+      '    for i in range(n):',
+      '        print(i)',
+      '    async for x in q:',
+      '        pass',
+      '    for i in range(n):',
+      '        async with q:',
+      '            pass',
+      '    while time.time() < deadline:',
+      '        pass',
+      '    while loop.time() < deadline:',
+      '        continue',
+      '    while time.time() < deadline:',
+      '        await asyncio.sleep(1)',
+      '    for i in range(n):',
+      '        def g():',
+      '            for k in range(n): pass',
+    ].join('\n');
+    withModel(text, (m) => {
+      const got = m.loops.map((l) => [l.id, l.parent, l.yields, l.busyWait, l.computeOnly]);
+      assert.deepEqual(got, [
+        [0, undefined, true, false, false],
+        [1, 0, true, false, false],
+        [2, undefined, false, false, false],
+        [3, undefined, true, false, false],
+        [4, undefined, true, false, false],
+        [5, undefined, false, true, false],
+        [6, undefined, false, true, false],
+        [7, undefined, true, false, false],
+        [8, undefined, false, false, false],
+        [9, undefined, false, false, true],
+      ]);
+      assert.equal(m.loops[9].scope, m.loops[8].scope + 1);
+    });
+  });
+
+  it('records where a function is handed over, and whether to a thread or a process', () => {
+    const text = [
+      'import asyncio, threading, multiprocessing',
+      'from concurrent.futures import ThreadPoolExecutor, ProcessPoolExecutor',
+      'procs = ProcessPoolExecutor()',
+      'def a(): pass',
+      'def b(): pass',
+      'def c(): pass',
+      'def d(): pass',
+      'def e(): pass',
+      'def f(): pass',
+      'def g(): pass',
+      'async def main(loop, other):',
+      '    await asyncio.to_thread(a)',
+      '    await loop.run_in_executor(None, b)',
+      '    await loop.run_in_executor(procs, c)',
+      '    await loop.run_in_executor(other, d)',
+      '    threading.Thread(target=e).start()',
+      '    multiprocessing.Process(target=f).start()',
+      '    with ThreadPoolExecutor() as ex:',
+      '        ex.submit(g)',
+    ].join('\n');
+    withModel(text, (m) => {
+      const got = m.scopes
+        .filter((s) => s.kind === 'offloaded')
+        .map((s) => [s.name, s.offload && m.text.slice(s.offload.span.start, s.offload.span.end), s.offload?.via, s.offload?.api, s.offload && m.text.slice(s.offload.call.start, s.offload.call.end)]);
+      assert.deepEqual(got, [
+        ['a', 'a', 'thread', 'asyncio.to_thread', 'asyncio.to_thread(a)'],
+        ['b', 'b', 'thread', 'loop.run_in_executor', 'loop.run_in_executor(None, b)'],
+        ['c', 'c', 'process', 'loop.run_in_executor', 'loop.run_in_executor(procs, c)'],
+        ['d', undefined, undefined, undefined, undefined],
+        ['e', 'e', 'thread', 'threading.Thread', 'threading.Thread(target=e)'],
+        ['f', 'f', 'process', 'multiprocessing.Process', 'multiprocessing.Process(target=f)'],
+        ['g', 'g', 'thread', 'ex.submit', 'ex.submit(g)'],
+      ]);
+    });
+  });
+});
