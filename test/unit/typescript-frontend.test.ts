@@ -389,3 +389,228 @@ describe('typescript fixer: file style', () => {
     );
   });
 });
+
+describe('typescript front end: loops', () => {
+  /** loops as [headSpan text, bound, extra facts] in source order */
+  function loops(text: string, fileName = 'test.ts') {
+    const m = model(text, fileName);
+    return m.loops.map((l) => ({
+      head: text.slice(l.headSpan.start, l.headSpan.end),
+      kind: l.kind,
+      bound: l.bound,
+      parent: l.parent,
+      scope: m.scopes[l.scope].kind,
+      yields: l.yields,
+      busyWait: l.busyWait,
+      variables: l.variables,
+      computeOnly: l.computeOnly,
+      bodyScope: l.bodyScope === undefined ? undefined : m.scopes[l.bodyScope].kind,
+    }));
+  }
+  const bounds = (text: string) => loops(text).map((l) => [l.head, l.bound]);
+
+  it('counts constant loops, folding constants, separators, steps and const bindings', () => {
+    const text = [
+      'const N = 1_000, M = N * 1e3; let notConst = 5;',
+      'for (let i = 0; i < 1e6; i++) {}',
+      'for (let i = 0; i <= 500; i++) {}',
+      'for (let i = 10; i > 0; i--) {}',
+      'for (let i = 0; i < 2 ** 20; i += 2) {}',
+      'for (let i = 0; i < M; i++) {}',
+      'for (let i = 0; i < notConst; i++) {}',
+      'for (let i = 5; i < 3; i++) {}',
+      'for (let i = 1; i < 1e9; i *= 2) {}',
+      'for (let i = 0; i < 10; i--) {}',
+      'let k = 0; while (k < 1000) { k += 10; }',
+    ].join('\n');
+    assert.deepEqual(bounds(text), [
+      ['for (let i = 0; i < 1e6; i++)', { kind: 'literal', count: 1_000_000 }],
+      ['for (let i = 0; i <= 500; i++)', { kind: 'literal', count: 501 }],
+      ['for (let i = 10; i > 0; i--)', { kind: 'literal', count: 10 }],
+      ['for (let i = 0; i < 2 ** 20; i += 2)', { kind: 'literal', count: 524_288 }],
+      ['for (let i = 0; i < M; i++)', { kind: 'literal', count: 1_000_000 }],
+      ['for (let i = 0; i < notConst; i++)', { kind: 'numeric', expression: 'notConst' }],
+      ['for (let i = 5; i < 3; i++)', { kind: 'literal', count: 0 }],
+      ['for (let i = 1; i < 1e9; i *= 2)', { kind: 'unknown' }],
+      ['for (let i = 0; i < 10; i--)', { kind: 'unknown' }],
+      ['while (k < 1000)', { kind: 'literal', count: 100 }],
+    ]);
+  });
+
+  it('tells run-time counts, collections, known items and unbounded loops apart', () => {
+    const text = [
+      'const PATTERNS = ["a", "b"];',
+      'for (let i = 0; i < n; i++) {}',
+      'for (let i = 0; i < /* rows */ xs.length; i++) {}',
+      'for (let i = xs.length - 1; i >= 0; i--) {}',
+      'for (let i = 0; i < count && !done; i++) {}',
+      'let j = 0; while (j < limit) { j++; }',
+      'for (const x of items) {}',
+      'for (const k in obj) {}',
+      'for (const [k, v] of Object.entries(obj)) {}',
+      'for (const s of ["a", "b", "c"]) {}',
+      'for (const p of PATTERNS) {}',
+      'for (const i of Array.from({ length: n })) {}',
+      'for (;;) {}',
+      'while (true) {}',
+      'for (let node = head; node; node = node.next) {}',
+      'while (queue.length > 0) queue.pop();',
+    ].join('\n');
+    assert.deepEqual(bounds(text), [
+      ['for (let i = 0; i < n; i++)', { kind: 'numeric', expression: 'n' }],
+      ['for (let i = 0; i < /* rows */ xs.length; i++)', { kind: 'collection', expression: 'xs' }],
+      ['for (let i = xs.length - 1; i >= 0; i--)', { kind: 'collection', expression: 'xs' }],
+      ['for (let i = 0; i < count && !done; i++)', { kind: 'numeric', expression: 'count' }],
+      ['while (j < limit)', { kind: 'numeric', expression: 'limit' }],
+      ['for (const x of items)', { kind: 'collection', expression: 'items' }],
+      ['for (const k in obj)', { kind: 'collection', expression: 'obj' }],
+      ['for (const [k, v] of Object.entries(obj))', { kind: 'collection', expression: 'Object.entries(obj)' }],
+      ['for (const s of ["a", "b", "c"])', { kind: 'known-items', count: 3 }],
+      ['for (const p of PATTERNS)', { kind: 'known-items', count: 2 }],
+      ['for (const i of Array.from({ length: n }))', { kind: 'numeric', expression: 'n' }],
+      ['for (;;)', { kind: 'unbounded' }],
+      ['while (true)', { kind: 'unbounded' }],
+      ['for (let node = head; node; node = node.next)', { kind: 'unbounded' }],
+      ['while (queue.length > 0)', { kind: 'unbounded' }],
+    ]);
+  });
+
+  it('marks yielding loops, busy-waits and compute-only bodies', () => {
+    const text = [
+      'async function f(end: number, src: AsyncIterable<number>) {',
+      '  while (Date.now() < end) {}',
+      '  while (performance.now() < end) { spins++; }',
+      '  while (Date.now() < end) { poll(); }',
+      '  while (Date.now() < end) { await tick(); }',
+      '  for await (const x of src) { for (const y of ys) use(y); }',
+      '  for (let i = 0; i < n; i++) total += Math.sqrt(i) * i;',
+      '  for (let i = 0; i < n; i++) out.push(i);',
+      '  for (let i = 0; i < n; i++) fns.push(() => i);',
+      '  for (const x of make()) total += x;',
+      '}',
+      'function* g(n: number) { for (let i = 0; i < n; i++) yield i; }',
+    ].join('\n');
+    const facts = loops(text).map((l) => [l.head, l.yields, l.busyWait, l.computeOnly]);
+    assert.deepEqual(facts, [
+      ['while (Date.now() < end)', false, true, false],
+      ['while (performance.now() < end)', false, true, false],
+      ['while (Date.now() < end)', false, false, false],
+      ['while (Date.now() < end)', true, false, false],
+      ['for await (const x of src)', true, false, false],
+      ['for (const y of ys)', false, false, false],
+      ['for (let i = 0; i < n; i++)', false, false, true],
+      ['for (let i = 0; i < n; i++)', false, false, false],
+      ['for (let i = 0; i < n; i++)', false, false, false],
+      // the iterated expression is evaluated once, not per pass
+      ['for (const x of make())', false, false, true],
+      ['for (let i = 0; i < n; i++)', true, false, false],
+    ]);
+    assert.deepEqual(loops(text).map((l) => l.bound.kind).slice(0, 4), ['unbounded', 'unbounded', 'unbounded', 'unbounded']);
+  });
+
+  it('nests loops per function, with header variables and locals derived from them', () => {
+    const text = [
+      'async function f(paths: string[], users: { roles: string[] }[]) {',
+      '  for (const p of paths) {',
+      '    const parts = p.split("/"), n = parts.length;',
+      '    for (const part of parts) {}',
+      '    const helper = () => { for (const u of users) {} };',
+      '  }',
+      '  for (let i = 0, j = 10; i < j; i++) {}',
+      '}',
+    ].join('\n');
+    const ls = loops(text);
+    assert.deepEqual(ls.map((l) => [l.head, l.parent, l.variables, l.scope]), [
+      ['for (const p of paths)', undefined, ['p', 'parts', 'n'], 'async'],
+      ['for (const part of parts)', 0, ['part'], 'async'],
+      // a function in a loop is not part of its passes
+      ['for (const u of users)', undefined, ['u'], 'sync'],
+      ['for (let i = 0, j = 10; i < j; i++)', undefined, ['i', 'j'], 'async'],
+    ]);
+    assert.equal(ls[0].computeOnly, false);
+  });
+
+  it('represents array-method callbacks as loops whose body is the inline callback', () => {
+    const text = [
+      'async function f(xs: number[], users: { roles: string[] }[]) {',
+      '  xs.forEach((a) => { ys.map((b) => a * b); });',
+      '  users.forEach((u) => u.roles.forEach((r) => r));',
+      '  const sq = Array.from({ length: 1e6 }, (_, i) => i * i);',
+      '  xs.map(async (x) => x);',
+      '  xs.map(double);',
+      '}',
+    ].join('\n');
+    assert.deepEqual(loops(text).map((l) => [l.head, l.kind, l.bound, l.parent, l.variables, l.scope, l.bodyScope]), [
+      ['forEach', 'for-of', { kind: 'collection', expression: 'xs' }, undefined, ['a'], 'async', 'inline'],
+      ['map', 'for-of', { kind: 'collection', expression: 'ys' }, 0, ['b'], 'inline', 'inline'],
+      ['forEach', 'for-of', { kind: 'collection', expression: 'users' }, undefined, ['u'], 'async', 'inline'],
+      ['forEach', 'for-of', { kind: 'collection', expression: 'u.roles' }, 2, ['r'], 'inline', 'inline'],
+      ['from', 'for-of', { kind: 'literal', count: 1_000_000 }, undefined, ['_', 'i'], 'async', 'inline'],
+    ]);
+  });
+});
+
+describe('typescript fixer: yielding to the event loop', () => {
+  async function fixLoops(text: string, fileName = 'test.mjs'): Promise<string> {
+    const engine = await sharedEngine();
+    const input = { fileName, text };
+    return (await fixAll(engine, input, defaultAnalysisConfig(), pickFirstFix)).text;
+  }
+
+  it('uses the for index, or a fresh counter per loop that clashes with nothing in the file', async () => {
+    const text = [
+      'export async function f(n, xs, ys) {',
+      '  const __n = "taken";',
+      '  for (let i = 0; i < n; i++) t += i * i;',
+      '  for (const a of xs) {',
+      '    for (const b of ys) t += a * b;',
+      '  }',
+      '  let k = 0;',
+      '  outer: while (k < n) { k++; }',
+      '}',
+      '',
+    ].join('\n');
+    assert.equal(await fixLoops(text), [
+      'export async function f(n, xs, ys) {',
+      '  const __n = "taken";',
+      '  for (let i = 0; i < n; i++) {',
+      '    if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));',
+      '    t += i * i;',
+      '  }',
+      '  let __n2 = 0;',
+      '  for (const a of xs) {',
+      '    if (++__n2 % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));',
+      '    for (const b of ys) t += a * b;',
+      '  }',
+      '  let k = 0;',
+      // (a name per loop that could take a counter, reported or not: the inner loop has `__n3`)
+      '  let __n4 = 0;',
+      '  outer: while (k < n) { if (++__n4 % 1000 === 0) await new Promise((resolve) => setImmediate(resolve)); k++; }',
+      '}',
+      '',
+    ].join('\n'));
+  });
+
+  it('offers no yielding fix for busy-waits, sync callbacks, array methods, or loops that are not in a statement list', async () => {
+    const text = [
+      "import express from 'express';",
+      'const app = express();',
+      'app.get("/x", (req, res) => { for (let i = 0; i < 1e6; i++) res.write("."); });',
+      'export async function f(n, xs, ys, end, ok) {',
+      '  while (Date.now() < end) {}',
+      '  xs.forEach((a) => ys.forEach((b) => a + b));',
+      '  if (ok) while (n > 0) n--;',
+      '}',
+      '',
+    ].join('\n');
+    const engine = await sharedEngine();
+    const result = engine.analyse({ fileName: 'test.mjs', text }, defaultAnalysisConfig());
+    const found = result.findings.filter((f) => f.rule === 'cpu-loop-on-event-loop');
+    assert.deepEqual(found.map((f) => [result.lines.position(f.span.start).line, f.messageId, f.fixes.filter((x) => !x.title.startsWith('Disable')).length]), [
+      [2, 'literalCount', 0],
+      [4, 'busyWait', 0],
+      [5, 'quadratic', 0],
+      [6, 'numericKernel', 0],
+    ]);
+  });
+});

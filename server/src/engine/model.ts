@@ -106,7 +106,10 @@ export interface Loop {
   yields: boolean;
   /** `while (Date.now() < end) {}` / `while time.time() < deadline: pass`: spins on the clock */
   busyWait: boolean;
-  /** names the loop header binds (`i`, `item`, `k, v`): an inner loop over one of them is not quadratic */
+  /**
+   * Names the loop header binds (`i`, `item`, `k, v`): an inner loop over one of them is not quadratic.
+   * The JS/TS front end adds locals the body declares from them (`const parts = path.split('/')`).
+   */
   variables: string[];
   /**
    * The body (and condition) only computes: arithmetic, comparisons, assignments, indexing, and calls

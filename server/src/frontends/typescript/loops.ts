@@ -86,9 +86,35 @@ export function finishLoops(sites: readonly LoopSite[], calls: readonly LoopCall
   for (const site of sites) {
     const loop = site.loop;
     loop.bound = site.iterated ? iterationBound(site.iterated, site.lex, text) : boundOf(site, text);
+    addDerivedLocals(site);
     loop.computeOnly = !site.impureCall && !site.hasFunction && !loop.yields;
     loop.busyWait = site.clockInCondition && !site.nonClockCall && !site.hasFunction && !loop.yields;
     if (loop.busyWait) loop.bound = { kind: 'unbounded' };
+  }
+}
+
+/**
+ * `for (const path of paths) { const parts = path.split('/'); for (const p of parts) … }` walks one
+ * structure once, like `u.roles`: locals the body declares from the loop's variables count as its
+ * variables. Only the body's own statements, in order, so a later local can derive from an earlier one.
+ */
+function addDerivedLocals(site: LoopSite): void {
+  const vars = site.loop.variables;
+  if (vars.length === 0) return;
+  let body: ts.Node | undefined;
+  if (site.iterated) {
+    const call = site.node as ts.CallExpression;
+    const fn = call.arguments.map((a) => skipOuter(a)).find((a) => a.kind === SK.ArrowFunction || a.kind === SK.FunctionExpression);
+    body = fn && (fn as ts.ArrowFunction).body;
+  } else body = (site.node as ts.IterationStatement).statement;
+  if (!body || body.kind !== SK.Block) return;
+  for (const st of (body as ts.Block).statements) {
+    if (st.kind !== SK.VariableStatement) continue;
+    for (const d of (st as ts.VariableStatement).declarationList.declarations) {
+      if (d.initializer && vars.some((v) => mentions(d.initializer as ts.Expression, v))) {
+        for (const n of patternNames(d.name, [])) if (!vars.includes(n)) vars.push(n);
+      }
+    }
   }
 }
 
@@ -315,8 +341,10 @@ function countedBound(cond: ts.Expression, counters: readonly Counter[], lex: Le
       }
       // a constant limit: the count comes from where the counter starts, by steps we must know
       if (c.step === 'unknown') return { kind: 'unknown' };
-      const startValue = c.start ? constantValue(c.start, lex) : 0;
-      if (startValue === undefined && c.start) {
+      // `while (n > 0) n--` with `n` a parameter: as many passes as the counter's run-time value
+      if (!c.start) return { kind: 'numeric', expression: c.name };
+      const startValue = constantValue(c.start, lex);
+      if (startValue === undefined) {
         const coll = collectionOf(c.start, text);
         return coll !== undefined ? { kind: 'collection', expression: coll } : { kind: 'numeric', expression: textOf(c.start, text) };
       }
@@ -448,6 +476,15 @@ export function iterationBound(expr: ts.Expression, lex: LexScope, text: string)
   if (e.kind === SK.ArrayLiteralExpression) {
     const els = (e as ts.ArrayLiteralExpression).elements;
     if (!els.some((x) => x.kind === SK.SpreadElement)) return { kind: 'known-items', count: els.length };
+  }
+  if (e.kind === SK.Identifier) {
+    // `const PATTERNS = ['a', 'b']` … `PATTERNS.some(…)`: a fixed list, as if written in place
+    const b = lookup(lex, (e as ts.Identifier).text);
+    const init = b?.constant && (b.initPath?.length ?? 0) === 0 && b.init ? skipOuter(b.init) : undefined;
+    if (init?.kind === SK.ArrayLiteralExpression) {
+      const els = (init as ts.ArrayLiteralExpression).elements;
+      if (els.length > 0 && !els.some((x) => x.kind === SK.SpreadElement)) return { kind: 'known-items', count: els.length };
+    }
   }
   if (e.kind === SK.StringLiteral || e.kind === SK.NoSubstitutionTemplateLiteral) {
     return { kind: 'known-items', count: (e as ts.StringLiteral).text.length };
