@@ -237,4 +237,51 @@ suite('Loopguard in a real VS Code extension host', () => {
     assert.deepEqual(lines(loopguardDiagnostics(uris[0])), [11]);
     assert.deepEqual(lines(loopguardDiagnostics(uris[1])), [3]);
   });
+
+  test('Python: a numeric kernel in a coroutine is cpu-loop-on-event-loop; its fix moves it to a process pool', async () => {
+    const editor = await open('py/cpu_loop.py');
+    const doc = editor.document;
+    const [d] = await waitForDiagnostics(doc.uri, (x) => x.length === 1, 'one diagnostic');
+    assert.equal(ruleId(d), 'cpu-loop-on-event-loop');
+    assertRange(d, 1, 21, 38); // `for i in range(n)` of the generator expression
+    const actions = await quickFixes(doc.uri, d.range);
+    assert.ok(!actions.some((a) => a.isPreferred), 'the extraction is unsafe: never preferred');
+    const move = actions.find((a) => a.title.startsWith('Run the loop in a process pool'));
+    assert.ok(move, `the process-pool fix is offered; got ${actions.map((a) => a.title).join(' | ')}`);
+    await applyAction(move);
+    assert.equal(
+      doc.getText(),
+      'import asyncio\nimport concurrent.futures\n\n\n_process_pool = concurrent.futures.ProcessPoolExecutor()\n\n\n' +
+        'def _checksum_loop(n):\n    return sum(i * i for i in range(n))\n\n\n' +
+        'async def checksum(n):\n    return await asyncio.get_running_loop().run_in_executor(_process_pool, _checksum_loop, n)\n',
+    );
+    await waitForDiagnostics(doc.uri, (x) => x.length === 0, 'no diagnostics after the fix');
+  });
+
+  test('Python: CPU-bound work handed to asyncio.to_thread is cpu-bound-work-in-thread-pool', async () => {
+    const editor = await open('py/thread_pool.py');
+    const [d] = await waitForDiagnostics(editor.document.uri, (x) => x.length === 1, 'one diagnostic');
+    assert.equal(ruleId(d), 'cpu-bound-work-in-thread-pool');
+    assertRange(d, 11, 35, 41); // `crunch` in `asyncio.to_thread(crunch, n)`
+    const actions = await quickFixes(editor.document.uri, d.range);
+    assert.ok(actions.some((a) => a.title.startsWith('Run in a process pool')), 'the process-pool fix is offered');
+  });
+
+  test('TypeScript: a numeric loop in an async function is cpu-loop-on-event-loop; its fix yields every 1000 iterations', async () => {
+    const editor = await open('ts/cpu.ts');
+    const doc = editor.document;
+    const [d] = await waitForDiagnostics(doc.uri, (x) => x.length === 1, 'one diagnostic');
+    assert.equal(ruleId(d), 'cpu-loop-on-event-loop');
+    assertRange(d, 2, 2, 29);
+    const actions = await quickFixes(doc.uri, d.range);
+    const yieldFix = actions.find((a) => a.title === 'Yield to the event loop every 1000 iterations');
+    assert.ok(yieldFix && !yieldFix.isPreferred, `the unsafe yield fix is offered, not preferred; got ${actions.map((a) => a.title).join(' | ')}`);
+    await applyAction(yieldFix);
+    assert.equal(
+      doc.getText(),
+      'export async function score(n: number): Promise<number> {\n  let total = 0;\n  for (let i = 0; i < n; i++) {\n' +
+        '    if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));\n    total += i * i;\n  }\n  return total;\n}\n',
+    );
+    await waitForDiagnostics(doc.uri, (x) => x.length === 0, 'no diagnostics after the fix');
+  });
 });
