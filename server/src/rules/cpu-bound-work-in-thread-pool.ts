@@ -6,10 +6,12 @@
  * `ThreadPoolExecutor.submit(fn, …)` / `.map(fn, …)`, `threading.Thread(target=fn)`. The finding points at
  * the function where it is handed over.
  *
- * Not reported when the work releases the GIL — it calls I/O (the blocking APIs of the catalogue) or
- * APIs that compute outside the interpreter (`hashlib`, `zlib`, NumPy: `releasesGil` in the catalogue's
- * `cpuHeavy` section) — when the function goes to a process pool already, or when
- * `loopguard.pythonFreeThreaded` says the interpreter has no GIL.
+ * Only evidence of pure-Python computation counts: numeric kernels, busy-waits, CPU-heavy APIs that hold
+ * the GIL, and large or quadratic loops whose innermost body only computes — a thread target that loops
+ * over items calling methods is usually I/O work. Not reported when the work releases the GIL — it calls
+ * I/O (the blocking APIs of the catalogue) or APIs that compute outside the interpreter (`hashlib`, `zlib`,
+ * NumPy: `releasesGil` in the catalogue's `cpuHeavy` section) — when the function goes to a process pool
+ * already, or when `loopguard.pythonFreeThreaded` says the interpreter has no GIL.
  *
  * ## Why is this bad?
  * CPython's global interpreter lock lets one thread run Python bytecode at a time. A thread pool keeps the
@@ -60,7 +62,7 @@
  */
 
 import type { FunctionScope, SourceModel } from '../engine/model';
-import { outermostHeavyLoops } from './heavy-loops';
+import { outermostHeavyLoops, type HeavyLoop } from './heavy-loops';
 import type { Rule } from './rule';
 
 const WHY: Record<string, string> = {
@@ -73,6 +75,25 @@ const WHY: Record<string, string> = {
 
 function fill(template: string, data: Record<string, string>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => data[k] ?? '');
+}
+
+/**
+ * A thread target is often I/O work in a loop (reading, signalling events, calling into libraries we
+ * cannot see). Only evidence of pure-Python computation counts here: numeric kernels, busy-waits,
+ * CPU-heavy APIs that hold the GIL, and large or quadratic loops whose innermost body only computes.
+ */
+function computesInPython(h: HeavyLoop): boolean {
+  if (h.doesIo || h.heavyApis.some((api) => api.releasesGil)) return false;
+  switch (h.reason) {
+    case 'numericKernel':
+    case 'busyWait':
+    case 'heavyCall':
+      return true;
+    case 'literalCount':
+      return h.loop.computeOnly;
+    case 'quadratic':
+      return h.inner?.computeOnly === true;
+  }
 }
 
 /** The scope itself or any scope nested in it (closures and comprehensions run when it runs). */
@@ -99,9 +120,7 @@ export const cpuBoundWorkInThreadPool: Rule = {
     if (targets.length === 0) return;
     for (const scope of targets) {
       // work that waits on I/O or computes in C outside the GIL does run in parallel in threads
-      const heavy = outermostHeavyLoops(model, ctx.catalogue, ctx.options, (loop) => within(model, loop.scope, scope.id)).find(
-        (h) => !h.doesIo && !h.heavyApis.some((api) => api.releasesGil),
-      );
+      const heavy = outermostHeavyLoops(model, ctx.catalogue, ctx.options, (loop) => within(model, loop.scope, scope.id)).find(computesInPython);
       if (!heavy) continue;
       const switched = model.fixer.switchToProcessPool?.(scope) ?? { fixes: [], problem: 'no automatic fix for this hand-over' };
       const advice =

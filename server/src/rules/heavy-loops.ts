@@ -22,6 +22,8 @@ export interface HeavyLoop {
   heavyApis: CpuHeavyApi[];
   /** the loop nest calls a blocking (I/O) API: such work waits outside the GIL */
   doesIo: boolean;
+  /** for `quadratic`: the inner loop over the second collection */
+  inner?: Loop;
 }
 
 /** A loop with a constant count nested in another counts as sized from this many iterations on. */
@@ -138,7 +140,7 @@ export function heavyReason(
       if (a.id === loop.id) break;
     }
     if (mentions(inner.bound.expression, between.flatMap((l) => l.variables))) continue;
-    return { ...base, reason: 'quadratic', data: { bound: boundText(bound), outer: boundText(bound) || 'a collection', inner: inner.bound.expression } };
+    return { ...base, inner, reason: 'quadratic', data: { bound: boundText(bound), outer: boundText(bound) || 'a collection', inner: inner.bound.expression } };
   }
   if (firstHeavy) {
     return { ...base, reason: 'heavyCall', data: { bound: boundText(bound) || 'each pass', api: firstHeavy.call.name ?? firstHeavy.api.name } };

@@ -45,6 +45,35 @@ export interface LoopInputs {
   /** where the operand of each await starts, and each yield; both ascending */
   awaits: readonly number[];
   yields: readonly number[];
+  /** module-level UPPER_CASE constants with a constant value (filled by buildLoops) */
+  constants?: ReadonlyMap<string, number>;
+}
+
+/**
+ * `LIMIT = 1_000` / `SIZE: int = 2 ** 10` at column 0, assigned exactly once at module level: a constant by
+ * convention, so `range(LIMIT * 2)` has a known count. Lower-case names are left alone (a parameter or
+ * local of the same name could shadow them).
+ */
+export function moduleConstants(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const re = /^([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?(=|\+=|-=|\*=)\s*([^\n#]*)/gm;
+  const assignments: Array<[string, string, string]> = [];
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    seen.set(m[1], (seen.get(m[1]) ?? 0) + 1);
+    assignments.push([m[1], m[2], m[3]]);
+  }
+  for (const [name, op, rhs] of assignments) {
+    if (op !== '=' || seen.get(name) !== 1) continue;
+    const v = constValue(withConstants(rhs.trim(), out));
+    if (v !== undefined) out.set(name, v);
+  }
+  return out;
+}
+
+function withConstants(src: string, constants: ReadonlyMap<string, number> | undefined): string {
+  if (!constants || constants.size === 0) return src;
+  return src.replace(/\b[A-Z][A-Z0-9_]*\b/g, (name) => (constants.has(name) ? `(${constants.get(name)})` : name));
 }
 
 interface Pending {
@@ -58,7 +87,8 @@ interface Pending {
   condition: [number, number] | undefined;
 }
 
-export function buildLoops(inp: LoopInputs): Loop[] {
+export function buildLoops(inputs: LoopInputs): Loop[] {
+  const inp: LoopInputs = { ...inputs, constants: moduleConstants(inputs.text) };
   const { text, table } = inp;
   const pending: Pending[] = [];
   for (const raw of inp.rawLoops) {
@@ -335,7 +365,7 @@ export function iterableBound(inp: LoopInputs, start: number, end: number): Loop
     const name = call.name;
     if (name === 'builtins.range') return rangeBound(inp, args);
     if (name !== undefined && ENDLESS.has(name)) return { kind: 'unbounded' };
-    if (name === 'itertools.repeat') return args.length >= 2 ? constOrNumeric(text, args[1].start, args[1].end) : { kind: 'unbounded' };
+    if (name === 'itertools.repeat') return args.length >= 2 ? constOrNumeric(inp, args[1].start, args[1].end) : { kind: 'unbounded' };
     if (name === 'builtins.iter' && args.length === 2) return { kind: 'unbounded' };
     if ((name === 'builtins.enumerate' || name === 'builtins.reversed') && args.length >= 1) {
       // `enumerate(range(n))` runs like `range(n)`
@@ -357,7 +387,7 @@ export function iterableBound(inp: LoopInputs, start: number, end: number): Loop
 function rangeBound(inp: LoopInputs, args: ReturnType<typeof splitItems>): LoopBound {
   const { text } = inp;
   if (args.length === 0 || args.length > 3 || args.some((a) => a.eq >= 0 || text.charCodeAt(a.start) === 42)) return { kind: 'unknown' };
-  const vals = args.map((a) => constValue(text.slice(a.start, a.end)));
+  const vals = args.map((a) => constValue(withConstants(text.slice(a.start, a.end), inp.constants)));
   if (vals.every((v) => v !== undefined)) {
     const [a, b, step] = vals.length === 1 ? [0, vals[0] as number, 1] : [vals[0] as number, vals[1] as number, (vals[2] ?? 1) as number];
     if (step === 0) return { kind: 'unknown' };
@@ -372,8 +402,9 @@ function rangeBound(inp: LoopInputs, args: ReturnType<typeof splitItems>): LoopB
   return { kind: 'numeric', expression };
 }
 
-function constOrNumeric(text: string, start: number, end: number): LoopBound {
-  const v = constValue(text.slice(start, end));
+function constOrNumeric(inp: LoopInputs, start: number, end: number): LoopBound {
+  const { text } = inp;
+  const v = constValue(withConstants(text.slice(start, end), inp.constants));
   return v === undefined ? { kind: 'numeric', expression: text.slice(start, end) } : { kind: 'literal', count: Math.max(0, Math.floor(v)) };
 }
 
@@ -398,7 +429,7 @@ function whileBound(inp: LoopInputs, condStart: number, condEnd: number, bodySta
       if (!/^[A-Za-z_]\w*$/.test(counter)) continue;
       const steps = new RegExp(`(^|[^\\w.])${counter}\\s*(\\+=|-=|=\\s*${counter}\\s*[-+])`, 'm').test(body);
       if (!steps) continue;
-      const v = constValue(bound);
+      const v = constValue(withConstants(bound, inp.constants));
       // `while n > 0: n -= 1` counts down from a run-time value: the constant is where it stops
       const countsDown = (counter === left) === (op === '>' || op === '>=');
       if (v !== undefined && countsDown) return { bound: { kind: 'numeric', expression: counter }, counter };
