@@ -406,7 +406,7 @@ function forTargets(text: string, i: number, binds: RawBinding[]): void {
 }
 
 /** The bare names a target list binds: `a`, `a, (b, *c)`, `[d, e]`; not `x.y` or `x[0]`. */
-function targetNames(text: string, start: number, end: number): number[] {
+export function targetNames(text: string, start: number, end: number): number[] {
   const out: number[] = [];
   for (const it of splitItems(text, start, end)) {
     let s = it.start;

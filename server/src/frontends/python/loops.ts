@@ -7,7 +7,7 @@
 // standard library this adds a few percent to the analysis, not a second pass.
 
 import type { Loop, LoopBound } from '../../engine/model';
-import type { Comprehension, RawLoop } from './collect';
+import { targetNames, type Comprehension, type RawLoop } from './collect';
 import type { CallRec } from './resolve';
 import { closingBracket, headerColon, identEnd, keywordAt, skipSpaceBack, skipTrivia, splitItems, stepToken } from './scan';
 import type { ScopeTable } from './scopes';
@@ -317,23 +317,9 @@ function isWord(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57) || c >= 128;
 }
 
-/** The bare names of a target list (`i`, `k, v`, `(a, (b, c))`, `*rest`). */
+/** The bare names of a target list (`i`, `k, v`, `(a, (b, c))`, `*rest`), as the binding collector reads them. */
 function names(text: string, start: number, end: number): string[] {
-  const out: string[] = [];
-  for (const it of splitItems(text, start, end)) {
-    let s = it.start;
-    while (text.charCodeAt(s) === 42 /* * */) s++;
-    s = skipTrivia(text, s, it.end);
-    const c = text.charCodeAt(s);
-    if (c === 40 || c === 91) {
-      const close = closingBracket(text, s, it.end);
-      if (close > s) out.push(...names(text, s + 1, close));
-    } else {
-      const e = identEnd(text, s);
-      if (e > s && e === it.end) out.push(text.slice(s, e));
-    }
-  }
-  return out;
+  return targetNames(text, start, end).map((at) => text.slice(at, identEnd(text, at)));
 }
 
 /** How many times `for … in <text[start, end)>` runs. */
