@@ -181,12 +181,18 @@ export class TypeScriptFixer implements FileFixer {
 
   private awaitPromisified(site: CallSite, node: ts.CallExpression, spec: FixSpec): BuiltFix | undefined {
     const plan = newPlan();
+    const callee = this.promisified(site, spec, plan);
+    if (callee === undefined) return undefined;
+    return this.replaceCall(site, node, callee, plan, `Replace with \`await ${callee}(…)\``);
+  }
+
+  /** `promisify(fn)` with both names reachable in the file (imports added to `plan` as needed). */
+  private promisified(site: CallSite, spec: FixSpec, plan: ReturnType<typeof newPlan>): string | undefined {
     const fn = this.imports().ref(site, { module: spec.module as string, name: spec.name as string, blockingModule: this.blockingModule(site) }, plan);
     if (fn === undefined) return undefined;
     const promisify = this.imports().ref(site, { module: 'util', name: 'promisify' }, plan);
     if (promisify === undefined) return undefined;
-    const callee = `${promisify}(${fn})`;
-    return this.replaceCall(site, node, callee, plan, `Replace with \`await ${callee}(…)\``);
+    return `${promisify}(${fn})`;
   }
 
   /**
@@ -222,11 +228,8 @@ export class TypeScriptFixer implements FileFixer {
     const safe = optsKnown && (unused || hasEncoding);
     if (safe !== spec.safe) return undefined;
     const plan = newPlan();
-    const fn = this.imports().ref(site, { module: spec.module as string, name: spec.name as string, blockingModule: this.blockingModule(site) }, plan);
-    if (fn === undefined) return undefined;
-    const promisify = this.imports().ref(site, { module: 'util', name: 'promisify' }, plan);
-    if (promisify === undefined) return undefined;
-    const callee = `${promisify}(${fn})`;
+    const callee = this.promisified(site, spec, plan);
+    if (callee === undefined) return undefined;
     if (unused) return this.replaceCall(site, node, callee, plan, `Replace with \`await ${callee}(…)\``);
     return this.replaceCall(site, node, callee, plan, `Replace with \`(await ${callee}(…)).stdout\``, { suffix: '.stdout' });
   }
