@@ -10,6 +10,12 @@
 //   errors) and re-analyses it: what was fixed is gone and nothing new appears.
 // - Every finding's "disable for this line" suppression is applied on its own and must silence exactly
 //   that finding without breaking the syntax.
+// - A fixture whose fixes need the file's package (the worker-pool extraction) declares it on its first
+//   line: `// fixture-project: {"dependencies": ["piscina"], "moduleType": "module"}`; the project root is
+//   the fixture's directory and `fileExists` asks the real file system.
+// - When a best fix also changes other files, their texts after the fix are compared with snapshots in
+//   `<name>.fixed.files/<path relative to the fixture's directory>`, and each must analyse without syntax
+//   errors. One multi-file fix per fixture: two would both create the same helper.
 // Set UPDATE_FIXTURES=1 to (re)write the .fixed files from the current output; review the diff.
 
 import * as fs from 'node:fs';
@@ -17,7 +23,8 @@ import * as path from 'node:path';
 import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
 import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
-import { applyEdits, type Finding } from '../../server/src/engine/finding';
+import { applyEdits, type FileChange, type Finding } from '../../server/src/engine/finding';
+import type { ProjectFacts, SourceInput } from '../../server/src/frontends/frontend';
 import { SUPPORTED_EXTENSIONS } from '../../server/src/frontends';
 
 export const FIXTURES_DIR = path.join(__dirname, '..', 'fixtures');
@@ -136,12 +143,75 @@ export interface FixtureOutcome {
   findings: number;
 }
 
+const PROJECT_LINE = /^\s*(?:\/\/|#)\s*fixture-project:\s*(\{.*\})\s*$/;
+
+/** The project facts a fixture declares on its first line, or undefined. */
+export function fixtureProject(file: string, text: string): ProjectFacts | undefined {
+  const m = PROJECT_LINE.exec(text.split(/\r?\n/, 1)[0] ?? '');
+  if (!m) return undefined;
+  const raw = JSON.parse(m[1]) as { dependencies?: string[]; moduleType?: 'module' | 'commonjs' };
+  return {
+    root: path.dirname(file),
+    dependencies: raw.dependencies ?? [],
+    moduleType: raw.moduleType ?? 'commonjs',
+    fileExists: (p) => fs.existsSync(p) && fs.statSync(p).isFile(),
+  };
+}
+
+/** Where the snapshot of a file changed by a fixture's multi-file fix lives. */
+export function otherFileSnapshot(fixture: string, changed: string): string {
+  const ext = path.extname(fixture);
+  return path.join(fixture.slice(0, -ext.length) + '.fixed.files', path.relative(path.dirname(fixture), changed));
+}
+
+/** The other files of the fixture's best fixes, checked against their snapshots and parsed. */
+async function checkOtherFiles(fx: FixtureFile, findings: readonly Finding[]): Promise<string[]> {
+  const engine = await sharedEngine();
+  const config = defaultAnalysisConfig();
+  const problems: string[] = [];
+  const changes: FileChange[] = [];
+  const multi = findings.filter((f) => f.fixes[0]?.otherFiles);
+  if (multi.length > 1) problems.push(`${multi.length} findings have multi-file fixes; a fixture may have one`);
+  for (const f of multi) {
+    if (f.fixes[0].safe) problems.push(`a multi-file fix is marked safe: ${f.fixes[0].title}`);
+    changes.push(...(f.fixes[0].otherFiles ?? []));
+  }
+  const snapshotDir = otherFileSnapshot(fx.file, path.dirname(fx.file));
+  const expected = new Set<string>();
+  for (const change of changes) {
+    const snapshot = otherFileSnapshot(fx.file, change.fileName);
+    expected.add(snapshot);
+    if (!change.create && !fs.existsSync(change.fileName)) problems.push(`edits ${change.fileName}, which does not exist`);
+    if (change.create && fs.existsSync(change.fileName)) problems.push(`creates ${change.fileName}, which exists`);
+    const before = change.create ? '' : fs.readFileSync(change.fileName, 'utf8');
+    const after = applyEdits(before, change.edits);
+    if (process.env.UPDATE_FIXTURES) {
+      fs.mkdirSync(path.dirname(snapshot), { recursive: true });
+      fs.writeFileSync(snapshot, after);
+    } else if (!fs.existsSync(snapshot)) problems.push(`${path.relative(path.dirname(fx.file), snapshot)} is missing (UPDATE_FIXTURES=1 writes it)`);
+    else if (fs.readFileSync(snapshot, 'utf8') !== after) problems.push(`${path.relative(path.dirname(fx.file), snapshot)} differs:\n${after}`);
+    const parsed = engine.analyse({ fileName: change.fileName, text: after }, config);
+    if (parsed.syntaxProblems.length > 0) problems.push(`${change.fileName} does not parse after the fix: ${parsed.syntaxProblems.map((p) => p.message).join('; ')}`);
+  }
+  // snapshots of files no fix changes any more are stale
+  if (fs.existsSync(snapshotDir)) {
+    for (const name of fs.readdirSync(snapshotDir, { recursive: true }) as string[]) {
+      const full = path.join(snapshotDir, name);
+      if (!fs.statSync(full).isFile() || expected.has(full)) continue;
+      if (process.env.UPDATE_FIXTURES) fs.rmSync(full);
+      else problems.push(`${path.relative(path.dirname(fx.file), full)} is a snapshot of no fix's change`);
+    }
+  }
+  return problems;
+}
+
 /** Runs one fixture through every check described at the top of this file. */
 export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
   const engine = await sharedEngine();
   const config = defaultAnalysisConfig();
   const text = fs.readFileSync(fx.file, 'utf8');
-  const input = { fileName: fx.file, text };
+  const project = fixtureProject(fx.file, text);
+  const input: SourceInput = { fileName: fx.file, text, ...(project ? { project } : {}) };
   const result = engine.analyse(input, config);
   const problems: string[] = [];
   const allowSyntaxErrors = path.basename(fx.file).includes('syntax-error');
@@ -159,7 +229,7 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
     if (process.env.UPDATE_FIXTURES) fs.writeFileSync(fx.fixedFile, fixed);
     else if (!hasFixedFile) problems.push(`${fixable.length} finding(s) have fixes but ${path.basename(fx.fixedFile)} is missing (UPDATE_FIXTURES=1 writes it)`);
     else if (fs.readFileSync(fx.fixedFile, 'utf8') !== fixed) problems.push(`fix output differs from ${path.basename(fx.fixedFile)}:\n${fixed}`);
-    const after = engine.analyse({ fileName: fx.file, text: fixed }, config);
+    const after = engine.analyse({ ...input, text: fixed }, config);
     if (after.syntaxProblems.length > 0 && !allowSyntaxErrors) {
       problems.push(`fixed text does not parse: ${after.syntaxProblems.map((p) => p.message).join('; ')}`);
     }
@@ -173,6 +243,7 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
   } else if (hasFixedFile && !process.env.UPDATE_FIXTURES) {
     problems.push(`${path.basename(fx.fixedFile)} exists but no finding has a fix`);
   } else if (hasFixedFile) fs.rmSync(fx.fixedFile);
+  problems.push(...(await checkOtherFiles(fx, result.findings)));
 
   // every suppression silences its finding, and only it, and keeps the syntax valid
   for (const f of result.findings) {
@@ -181,7 +252,7 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
       continue;
     }
     const suppressed = applyEdits(text, f.suppression.edits);
-    const after = engine.analyse({ fileName: fx.file, text: suppressed }, config);
+    const after = engine.analyse({ ...input, text: suppressed }, config);
     if (after.syntaxProblems.length > result.syntaxProblems.length) {
       problems.push(`suppressing ${describe(f, result)} breaks the syntax:\n${suppressed}`);
     }

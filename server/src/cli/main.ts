@@ -14,6 +14,8 @@ import pkg from '../../../package.json';
 import { resolveSettings, toAnalysisConfig, type AnalysisConfig } from '../engine/config';
 import { Engine } from '../engine/engine';
 import { fixAll, pickSafeFix } from '../engine/fix-all';
+import { projectFactsFor } from '../engine/project';
+import type { SourceInput } from '../frontends/frontend';
 import { RULES } from '../rules/registry';
 import { collectFiles } from './files';
 import { formatJson } from './formats/json';
@@ -99,15 +101,17 @@ async function check(args: string[], io: CliIO): Promise<number> {
       io.stderr(`loopguard: cannot read ${displayPath(io.cwd, file)}: ${(e as Error).message}\n`);
       continue;
     }
+    const project = projectFactsFor(file);
+    const input = (t: string): SourceInput => ({ fileName: file, text: t, ...(project ? { project } : {}) });
     if (values.fix) {
-      const out = fixAll(engine, { fileName: file, text }, config, pickSafeFix);
+      const out = fixAll(engine, input(text), config, pickSafeFix);
       if (out.applied > 0) {
         fs.writeFileSync(file, out.text);
         text = out.text;
         fixed += out.applied;
       }
     }
-    const result = engine.analyse({ fileName: file, text }, config);
+    const result = engine.analyse(input(text), config);
     if (result.syntaxProblems.length > 0 && format === 'text') {
       io.stderr(`loopguard: ${displayPath(io.cwd, file)} has syntax errors; findings may be incomplete\n`);
     }

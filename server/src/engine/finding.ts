@@ -23,6 +23,20 @@ export interface Fix {
   safe: boolean;
   /** edits to the analysed file; non-overlapping, any order */
   edits: TextEdit[];
+  /**
+   * Changes to other files (a worker module, a helper the fix creates). A fix with other files is
+   * never safe: --fix and fix-all apply single-file fixes only; the LSP offers it as one WorkspaceEdit.
+   */
+  otherFiles?: FileChange[];
+}
+
+/** What a multi-file fix does to a file other than the analysed one. */
+export interface FileChange {
+  /** absolute path */
+  fileName: string;
+  /** a new file: its edits insert into the empty text */
+  create?: boolean;
+  edits: TextEdit[];
 }
 
 export interface Finding {

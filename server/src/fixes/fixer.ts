@@ -4,7 +4,7 @@
 // "offload to a thread"); the language's FileFixer knows *how* to write it in this file (import
 // style, parentheses around `await`, which async library the file uses, indentation).
 
-import type { TextEdit } from '../engine/finding';
+import type { FileChange, TextEdit } from '../engine/finding';
 import type { Call, FunctionScope, Loop, Span } from '../engine/model';
 import type { FixSpec } from '../engine/catalogue';
 
@@ -15,6 +15,8 @@ export interface BuiltFix {
 
 export interface SafetyRatedFix extends BuiltFix {
   safe: boolean;
+  /** changes to other files; such a fix is never safe */
+  otherFiles?: FileChange[];
 }
 
 export interface FileFixer {

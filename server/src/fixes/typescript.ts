@@ -7,7 +7,8 @@
 // Every fix needs `await`, so it is built only where `await` is legal: directly in an async function,
 // not in a nested sync callback, a parameter default or a class field. A fix the fixer cannot write
 // correctly (a file descriptor where the twin wants a path, an option the twin lacks) is not offered.
-// CPU-heavy loops: yielding to the event loop every N iterations (typescript/yield-loop.ts).
+// CPU-heavy loops: extraction into a worker module run by a worker pool (typescript/worker-pool.ts),
+// then yielding to the event loop every N iterations (typescript/yield-loop.ts).
 
 import ts from 'typescript';
 import type { FixSpec } from '../engine/catalogue';
@@ -20,6 +21,7 @@ import { SITE_AWAITED, SITE_AWAIT_ILLEGAL, SITE_NEEDS_PARENS, SITE_STATEMENT, ty
 import type { BuiltFix, FileFixer, SafetyRatedFix } from './fixer';
 import { ImportPlanner, newPlan, type ImportPlan } from './typescript/imports';
 import { suppressionEdit } from './typescript/suppress';
+import { moveToWorker } from './typescript/worker-pool';
 import { yieldPeriodically } from './typescript/yield-loop';
 
 const SK = ts.SyntaxKind;
@@ -121,12 +123,17 @@ export class TypeScriptFixer implements FileFixer {
     const site = facts?.loops[loop.id];
     if (!facts || !site || site.loop !== loop) return [];
     this.lineIndex ??= new LineIndex(facts.text);
-    try {
-      const fix = yieldPeriodically(facts, this.lineIndex, site);
-      return fix ? [fix] : [];
-    } catch {
-      return [];
+    const fixes: SafetyRatedFix[] = [];
+    // each fix on its own: a bug in one builder must not take the other away
+    for (const build of [moveToWorker, yieldPeriodically]) {
+      try {
+        const fix = build(facts, this.lineIndex, site);
+        if (fix) fixes.push(fix);
+      } catch {
+        // a fix that cannot be computed is a missing fix, never a failed analysis
+      }
     }
+    return fixes;
   }
 
   private site(call: Call): CallSite | undefined {

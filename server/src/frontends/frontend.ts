@@ -9,6 +9,19 @@ export interface SourceInput {
   text: string;
   /** the editor's language id when known; otherwise inferred from the file extension */
   languageId?: string;
+  /** the package the file belongs to, for files on disk; fixes that write other files need it */
+  project?: ProjectFacts;
+}
+
+/** What fixes may know about the file's package (engine/project.ts builds it from package.json). */
+export interface ProjectFacts {
+  /** the directory of the nearest package.json */
+  root: string;
+  /** dependencies and devDependencies */
+  dependencies: readonly string[];
+  /** package.json `"type"`: how `.js` files are loaded */
+  moduleType: 'module' | 'commonjs';
+  fileExists(path: string): boolean;
 }
 
 export interface ParsedSource {

@@ -75,7 +75,8 @@ export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnost
   for (const { finding, diagnostic } of matched) {
     const preferred = finding.fixes.find((f) => f.safe);
     for (const fix of finding.fixes) {
-      if (fix.edits.length > 0) push(fixAction(fix, diagnostic, fix === preferred), undefined);
+      // a multi-file fix needs resource operations; until they are written, it is left out
+      if (fix.edits.length > 0 && !fix.otherFiles) push(fixAction(fix, diagnostic, fix === preferred), undefined);
     }
   }
   for (const { finding, diagnostic } of matched) {

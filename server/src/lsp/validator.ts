@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisResult, Engine, SourceInput } from '../engine/engine';
+import { projectFactsFor } from '../engine/project';
 import { toDiagnostics, type AnalysedDocument } from './diagnostics';
 import type { StatusParams } from './protocol';
 import type { DocumentSettings, SettingsStore } from './settings';
@@ -62,7 +63,10 @@ export function sourceFileName(uri: string, languageId: string): string {
 }
 
 export function sourceInput(doc: TextDocument): SourceInput {
-  return { fileName: sourceFileName(doc.uri, doc.languageId), text: doc.getText(), languageId: doc.languageId };
+  const fileName = sourceFileName(doc.uri, doc.languageId);
+  // only documents on disk belong to a package; an untitled one has none
+  const project = doc.uri.startsWith('file:') ? projectFactsFor(fileName) : undefined;
+  return { fileName, text: doc.getText(), languageId: doc.languageId, ...(project ? { project } : {}) };
 }
 
 function plural(n: number, noun: string): string {

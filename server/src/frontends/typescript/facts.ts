@@ -3,6 +3,7 @@
 
 import type ts from 'typescript';
 import type { Comment, FunctionScope } from '../../engine/model';
+import type { ProjectFacts } from '../frontend';
 import type { LexScope } from './bindings';
 import type { LoopSite } from './loops';
 import type { TriviaIndex } from './trivia';
@@ -23,4 +24,6 @@ export interface TsFileFacts {
   trivia: TriviaIndex;
   /** one per model loop, same order */
   loops: readonly LoopSite[];
+  /** the file's package, when it is a file on disk (fixes that create worker modules need it) */
+  project?: ProjectFacts;
 }

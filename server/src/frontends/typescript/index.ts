@@ -31,6 +31,7 @@ function analyse(input: SourceInput): SourceModel {
     const facts: TsFileFacts = {
       sf, text, fileName, scriptKind, scopes: walk.scopes, sites: walk.sites, moduleScope: walk.moduleScope,
       freeNames, comments, trivia, loops: walk.loops,
+      ...(input.project ? { project: input.project } : {}),
     };
     return {
       family: 'javascript', languageId, fileName, text,
