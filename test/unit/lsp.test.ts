@@ -5,17 +5,24 @@
 // throwing front end) and of the small helpers.
 
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import {
   CodeActionKind,
   DiagnosticSeverity,
   MessageType,
+  ResourceOperationKind,
   TextDocumentSyncKind,
   type CodeAction,
   type Command,
   type Diagnostic,
   type PublishDiagnosticsParams,
   type Range,
+  type TextDocumentEdit,
+  type TextEdit,
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisResult, Engine } from '../../server/src/engine/engine';
@@ -642,5 +649,69 @@ describe('validator and settings store (in process)', () => {
     const s = await store.get('file:///a.ts');
     assert.equal(s.settings.enable, true);
     assert.equal(errors.length, 1);
+  });
+});
+
+describe('language server: a fix that writes other files', () => {
+  const JOB = 'export async function total(n) {\n  let sum = 0;\n  for (let i = 0; i < n; i++) sum += i * i;\n  return sum;\n}\n';
+  const MOVE = 'Move the loop into a worker thread (`totalLoop` in job.worker.mjs)';
+  let dir = '';
+  let creating: LspTestClient | undefined;
+  let plain: LspTestClient | undefined;
+
+  before(async () => {
+    ensureBuilt();
+    // a real package on disk: the server reads its package.json ("type": "module" → .mjs modules)
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-lsp-worker-'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'job', type: 'module' }));
+    fs.writeFileSync(path.join(dir, 'job.js'), JOB);
+    const workspace = { ...FULL_CAPABILITIES.workspace, workspaceEdit: { documentChanges: true, resourceOperations: [ResourceOperationKind.Create] } };
+    [creating, plain] = await Promise.all([
+      LspTestClient.start({ settings: {}, capabilities: { ...FULL_CAPABILITIES, workspace } }),
+      LspTestClient.start({ settings: {} }),
+    ]);
+  });
+
+  after(() => {
+    creating?.kill();
+    plain?.kill();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function actionsFor(client: LspTestClient): Promise<CodeAction[]> {
+    const u = pathToFileURL(path.join(dir, 'job.js')).href;
+    const mark = client.diagnostics.mark();
+    await client.open(u, 'javascript', JOB);
+    const [d] = onlyOurs((await client.diagnosticsFor(u, 1, mark)).diagnostics);
+    assert.equal(d?.code, 'cpu-loop-on-event-loop');
+    return codeActions(await client.codeActions(u, d.range, { diagnostics: [d] }));
+  }
+
+  it('creates the worker module and the pool helper, edits them unversioned and the document at its version', async () => {
+    const actions = await actionsFor(creating!);
+    assert.equal(actions[0].title, MOVE);
+    assert.equal(actions[0].isPreferred, undefined);
+    const changes = actions[0].edit?.documentChanges ?? [];
+    const worker = pathToFileURL(path.join(dir, 'job.worker.mjs')).href;
+    const helper = pathToFileURL(path.join(dir, 'loopguard-worker-pool.mjs')).href;
+    const job = pathToFileURL(path.join(dir, 'job.js')).href;
+    assert.deepEqual(
+      changes.map((c) => ('kind' in c ? `${c.kind} ${c.kind === 'rename' ? c.oldUri : c.uri}` : `edit ${c.textDocument.uri} ${c.textDocument.version}`)),
+      [`create ${worker}`, `create ${helper}`, `edit ${worker} null`, `edit ${helper} null`, `edit ${job} 1`],
+    );
+    const created = changes.find((c): c is TextDocumentEdit => !('kind' in c) && c.textDocument.uri === worker);
+    assert.match(applyTextEdits('', created!.edits as TextEdit[]), /export function totalLoop\(\{ n, sum \}\) \{\n  for \(let i = 0; i < n; i\+\+\) sum \+= i \* i;\n  return \{ sum \};\n\}\n$/);
+    assert.equal(
+      applyTextEdits(JOB, editsFor(actions[0].edit, job)),
+      "import { runInWorker } from './loopguard-worker-pool.mjs';\n\nexport async function total(n) {\n  let sum = 0;\n" +
+        "  ({ sum } = await runInWorker(new URL('./job.worker.mjs', import.meta.url).href, 'totalLoop', { n, sum }));\n  return sum;\n}\n",
+    );
+    assert.equal(actions[1].title, 'Yield to the event loop every 1000 iterations');
+  });
+
+  it('leaves the action out for a client that cannot create files', async () => {
+    const actions = await actionsFor(plain!);
+    assert.ok(!actions.some((a) => a.title === MOVE));
+    assert.equal(actions[0].title, 'Yield to the event loop every 1000 iterations');
   });
 });

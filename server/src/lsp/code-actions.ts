@@ -1,16 +1,22 @@
 // Code actions, built from the fixes stored with a validated document version (never recomputed
 // here). For each finding, in this order: its fixes (the first safe one preferred), "Disable <rule>
-// for this line", "Disable <rule> for this file", "Show documentation for <rule>". Fix-all is its
+// for this line", "Disable <rule> for this file", "Show documentation for <rule>". A fix that writes
+// other files too is offered only to clients that can create files through documentChanges. Fix-all is its
 // own kind, `source.fixAll.loopguard`, so `editor.codeActionsOnSave` can ask for it by name.
 
+import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
   type CodeAction,
+  type CreateFile,
+  type TextDocumentEdit,
   type Diagnostic,
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { Finding, Fix } from '../engine/finding';
+import { LineIndex } from '../engine/text';
 import { COMMANDS, FIX_ALL_KIND } from './protocol';
 import { keyOfDiagnostic, toRange, toTextEdits, type AnalysedDocument } from './diagnostics';
 import { fileSuppressionEdit } from './file-suppression';
@@ -21,6 +27,8 @@ export interface EditTarget {
   version: number;
   /** the client understands `documentChanges` (versioned edits) */
   documentChanges: boolean;
+  /** the client can create files in a workspace edit (`resourceOperations` includes `create`) */
+  createFiles?: boolean;
 }
 
 export function workspaceEdit(target: EditTarget, edits: TextEdit[]): WorkspaceEdit {
@@ -28,6 +36,32 @@ export function workspaceEdit(target: EditTarget, edits: TextEdit[]): WorkspaceE
     return { documentChanges: [{ textDocument: { uri: target.uri, version: target.version }, edits }] };
   }
   return { changes: { [target.uri]: edits } };
+}
+
+/**
+ * A fix that also writes other files (a worker module, a helper it creates): CreateFile operations,
+ * then edits of the other files (unversioned: the server does not track them), then the analysed
+ * document's versioned edit. Undefined when the client cannot apply that: the action is left out.
+ */
+export function multiFileEdit(target: EditTarget, lines: LineIndex, fix: Fix): WorkspaceEdit | undefined {
+  if (!target.documentChanges || !target.createFiles || !fix.otherFiles) return undefined;
+  const creates: CreateFile[] = [];
+  const edits: TextDocumentEdit[] = [];
+  for (const change of fix.otherFiles) {
+    const uri = pathToFileURL(change.fileName).href;
+    let text = '';
+    if (change.create) creates.push({ kind: 'create', uri, options: { ignoreIfExists: false } });
+    else {
+      try {
+        text = fs.readFileSync(change.fileName, 'utf8');
+      } catch {
+        return undefined;
+      }
+    }
+    edits.push({ textDocument: { uri, version: null }, edits: toTextEdits(new LineIndex(text), change.edits) });
+  }
+  const own: TextDocumentEdit = { textDocument: { uri: target.uri, version: target.version }, edits: toTextEdits(lines, fix.edits) };
+  return { documentChanges: [...creates, ...edits, own] };
 }
 
 /** Does a request restricted to `only` want actions of `kind`? (`source` wants `source.fixAll.x`) */
@@ -57,13 +91,11 @@ export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnost
     }
     actions.push(action);
   };
-  const fixAction = (fix: Fix, diagnostic: Diagnostic, preferred: boolean): CodeAction => ({
-    title: fix.title,
-    kind: CodeActionKind.QuickFix,
-    diagnostics: [diagnostic],
-    ...(preferred ? { isPreferred: true } : {}),
-    edit: workspaceEdit(target, toTextEdits(doc.lines, fix.edits)),
-  });
+  const fixAction = (fix: Fix, diagnostic: Diagnostic, preferred: boolean): CodeAction | undefined => {
+    const edit = fix.otherFiles ? multiFileEdit(target, doc.lines, fix) : workspaceEdit(target, toTextEdits(doc.lines, fix.edits));
+    if (!edit) return undefined;
+    return { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], ...(preferred ? { isPreferred: true } : {}), edit };
+  };
 
   const matched: Array<{ finding: Finding; diagnostic: Diagnostic }> = [];
   for (const diagnostic of diagnostics) {
@@ -75,8 +107,8 @@ export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnost
   for (const { finding, diagnostic } of matched) {
     const preferred = finding.fixes.find((f) => f.safe);
     for (const fix of finding.fixes) {
-      // a multi-file fix needs resource operations; until they are written, it is left out
-      if (fix.edits.length > 0 && !fix.otherFiles) push(fixAction(fix, diagnostic, fix === preferred), undefined);
+      const action = fix.edits.length > 0 ? fixAction(fix, diagnostic, fix === preferred) : undefined;
+      if (action) push(action, undefined);
     }
   }
   for (const { finding, diagnostic } of matched) {

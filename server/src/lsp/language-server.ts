@@ -34,6 +34,8 @@ interface ClientFlags {
   dynamicConfigurationRegistration: boolean;
   codeActionLiterals: boolean;
   documentChanges: boolean;
+  /** workspace edits may create files (multi-file fixes) */
+  createFiles: boolean;
 }
 
 function errorText(e: unknown): string {
@@ -48,7 +50,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     warn: (m) => connection.console.warn(m),
     error: (m) => connection.console.error(m),
   };
-  let flags: ClientFlags = { configuration: false, dynamicConfigurationRegistration: false, codeActionLiterals: false, documentChanges: false };
+  let flags: ClientFlags = { configuration: false, dynamicConfigurationRegistration: false, codeActionLiterals: false, documentChanges: false, createFiles: false };
   let engine: Engine | undefined;
   let validator: Validator | undefined;
   let settings: SettingsStore | undefined;
@@ -76,6 +78,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       dynamicConfigurationRegistration: caps.workspace?.didChangeConfiguration?.dynamicRegistration === true,
       codeActionLiterals: caps.textDocument?.codeAction?.codeActionLiteralSupport !== undefined,
       documentChanges: caps.workspace?.workspaceEdit?.documentChanges === true,
+      createFiles: caps.workspace?.workspaceEdit?.resourceOperations?.includes('create') === true,
     };
     settings = new SettingsStore({
       fetch: flags.configuration
@@ -141,7 +144,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     if (wants(only, CodeActionKind.QuickFix) && params.context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) {
       const analysed = await validator.current(uri);
       if (analysed) {
-        actions.push(...quickFixes(analysed, params.context.diagnostics, { uri, version: analysed.version, documentChanges: flags.documentChanges }));
+        actions.push(...quickFixes(analysed, params.context.diagnostics, { uri, version: analysed.version, documentChanges: flags.documentChanges, createFiles: flags.createFiles }));
       }
     }
     // A plain lightbulb request (no `only`) does not get fix-all: it would re-analyse the file in
