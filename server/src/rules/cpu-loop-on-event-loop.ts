@@ -74,9 +74,20 @@
  * with `await loop.run_in_executor(...)`. This is **unsafe**: arguments and results must pickle, and the
  * work runs in another process. No fix is offered when extraction would change behaviour (the loop mutates
  * objects used afterwards, uses `self`, `nonlocal`, returns, yields or awaits).
- * TypeScript/JavaScript: the loop yields to the event loop every 1,000 iterations
- * (`await new Promise((resolve) => setImmediate(resolve))`) inside an async function. This is **unsafe**:
- * other tasks now run between iterations and may change state the loop reads. Busy-waits get no fix.
+ * TypeScript/JavaScript, best first: in a JavaScript file of a package (a `package.json` above it), the
+ * loop moves into an exported function of a worker module next to the file (`<name>.worker.mjs` or
+ * `.cjs`, matching the file's module style) and becomes `({ total } = await runInWorker(…, { n, total }))`
+ * — through a module-level `Piscina` pool when the package depends on `piscina`, otherwise through a small
+ * `node:worker_threads` pool module (`loopguard-worker-pool.mjs`/`.cjs` at the package root) that the fix
+ * creates once. The fix writes several files, so editors offer it only when they can create files. It is
+ * **unsafe**: inputs and results are copied by structured clone (an object the loop picks from an input
+ * comes back as a copy), and the loop runs in another thread. It is only offered when the loop reads and
+ * assigns plain variables and mutates only what it creates: not for loops that use `this`, `arguments`,
+ * `var`, `await`/`return`, call functions of the file or imported ones, mutate outer objects, or read
+ * functions or class instances. Then, or in TypeScript files, the loop yields to the event loop every
+ * 1,000 iterations (`await new Promise((resolve) => setImmediate(resolve))`) inside an async function.
+ * This is **unsafe** too: other tasks now run between iterations and may change state the loop reads.
+ * Busy-waits get no fix.
  */
 
 import { effectiveScope, runsOnEventLoop } from '../engine/model';
