@@ -26,7 +26,8 @@ export function formatSarif(report: RunReport, version: string): string {
             },
           },
         ],
-        fixes: f.fixes.map((fix) => ({
+        // a fix that also creates or edits other files would be incomplete as one artifact's replacements
+        fixes: f.fixes.filter((fix) => !fix.otherFiles).map((fix) => ({
           description: { text: fix.title + (fix.safe ? '' : ' (unsafe: review before applying)') },
           artifactChanges: [
             {
