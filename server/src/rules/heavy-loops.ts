@@ -57,6 +57,8 @@ function mentions(expression: string, names: readonly string[]): boolean {
 /** Loop nests of one file: children and the calls each loop executes per iteration. */
 export class LoopNest {
   private readonly children = new Map<number, Loop[]>();
+  /** the model's calls by start offset, for range lookups */
+  private sortedCalls: Call[] | undefined;
 
   constructor(private readonly model: SourceModel) {
     for (const loop of model.loops) {
@@ -90,9 +92,20 @@ export class LoopNest {
 
   /** Calls executed on each pass: inside the loop's span, in its scope or inline callbacks of it. */
   callsIn(loop: Loop): Call[] {
-    return this.model.calls.filter(
-      (c) => c.span.start >= loop.span.start && c.span.end <= loop.span.end && this.runsInline(c.scope, loop.scope),
-    );
+    const calls = (this.sortedCalls ??= [...this.model.calls].sort((a, b) => a.span.start - b.span.start));
+    let lo = 0;
+    let hi = calls.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (calls[mid].span.start < loop.span.start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Call[] = [];
+    for (let i = lo; i < calls.length && calls[i].span.start < loop.span.end; i++) {
+      const c = calls[i];
+      if (c.span.end <= loop.span.end && this.runsInline(c.scope, loop.scope)) out.push(c);
+    }
+    return out;
   }
 
   ancestors(loop: Loop): Loop[] {

@@ -45,8 +45,8 @@ export interface LoopInputs {
   /** where the operand of each await starts, and each yield; both ascending */
   awaits: readonly number[];
   yields: readonly number[];
-  /** module-level UPPER_CASE constants with a constant value (filled by buildLoops) */
-  constants?: ReadonlyMap<string, number>;
+  /** module-level UPPER_CASE constants with a constant value (buildLoops computes them on first use) */
+  readonly constants?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -71,7 +71,9 @@ export function moduleConstants(text: string): Map<string, number> {
   return out;
 }
 
-function withConstants(src: string, constants: ReadonlyMap<string, number> | undefined): string {
+function withConstants(src: string, from: Pick<LoopInputs, 'constants'> | ReadonlyMap<string, number>): string {
+  if (!/\b[A-Z][A-Z0-9_]*\b/.test(src)) return src;
+  const constants = from instanceof Map ? from : (from as Pick<LoopInputs, 'constants'>).constants;
   if (!constants || constants.size === 0) return src;
   return src.replace(/\b[A-Z][A-Z0-9_]*\b/g, (name) => (constants.has(name) ? `(${constants.get(name)})` : name));
 }
@@ -88,7 +90,14 @@ interface Pending {
 }
 
 export function buildLoops(inputs: LoopInputs): Loop[] {
-  const inp: LoopInputs = { ...inputs, constants: moduleConstants(inputs.text) };
+  let constants: ReadonlyMap<string, number> | undefined;
+  // most files never need them: only a bound that names an UPPER_CASE constant reads the module's
+  const inp: LoopInputs = {
+    ...inputs,
+    get constants() {
+      return (constants ??= moduleConstants(inputs.text));
+    },
+  };
   const { text, table } = inp;
   const pending: Pending[] = [];
   for (const raw of inp.rawLoops) {
@@ -373,7 +382,7 @@ export function iterableBound(inp: LoopInputs, start: number, end: number): Loop
 function rangeBound(inp: LoopInputs, args: ReturnType<typeof splitItems>): LoopBound {
   const { text } = inp;
   if (args.length === 0 || args.length > 3 || args.some((a) => a.eq >= 0 || text.charCodeAt(a.start) === 42)) return { kind: 'unknown' };
-  const vals = args.map((a) => constValue(withConstants(text.slice(a.start, a.end), inp.constants)));
+  const vals = args.map((a) => constValue(withConstants(text.slice(a.start, a.end), inp)));
   if (vals.every((v) => v !== undefined)) {
     const [a, b, step] = vals.length === 1 ? [0, vals[0] as number, 1] : [vals[0] as number, vals[1] as number, (vals[2] ?? 1) as number];
     if (step === 0) return { kind: 'unknown' };
@@ -390,7 +399,7 @@ function rangeBound(inp: LoopInputs, args: ReturnType<typeof splitItems>): LoopB
 
 function constOrNumeric(inp: LoopInputs, start: number, end: number): LoopBound {
   const { text } = inp;
-  const v = constValue(withConstants(text.slice(start, end), inp.constants));
+  const v = constValue(withConstants(text.slice(start, end), inp));
   return v === undefined ? { kind: 'numeric', expression: text.slice(start, end) } : { kind: 'literal', count: Math.max(0, Math.floor(v)) };
 }
 
@@ -415,7 +424,7 @@ function whileBound(inp: LoopInputs, condStart: number, condEnd: number, bodySta
       if (!/^[A-Za-z_]\w*$/.test(counter)) continue;
       const steps = new RegExp(`(^|[^\\w.])${counter}\\s*(\\+=|-=|=\\s*${counter}\\s*[-+])`, 'm').test(body);
       if (!steps) continue;
-      const v = constValue(withConstants(bound, inp.constants));
+      const v = constValue(withConstants(bound, inp));
       // `while n > 0: n -= 1` counts down from a run-time value: the constant is where it stops
       const countsDown = (counter === left) === (op === '>' || op === '>=');
       if (v !== undefined && countsDown) return { bound: { kind: 'numeric', expression: counter }, counter };
