@@ -614,3 +614,105 @@ describe('typescript fixer: yielding to the event loop', () => {
     ]);
   });
 });
+
+describe('typescript front end: calls to functions of the file', () => {
+  function targetOf(m: SourceModel, written: string, index = 0): string | undefined {
+    const c = callsOf(m, written)[index];
+    assert.ok(c, written);
+    return c.target === undefined ? undefined : m.scopes[c.target].name;
+  }
+
+  it('links plain names bound to function declarations and const functions, and counts self-calls', () => {
+    const m = model([
+      'function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }',
+      'const walk = (node) => { if (node) walk(node.next); };',
+      'const half = function (n) { return n > 1 ? half(n / 2) + half(n / 2) + half(n / 2) : n; };',
+      'async function main() { fib(30); walk(list); half(8); }',
+    ].join('\n'));
+    assert.equal(targetOf(m, 'fib', 2), 'fib');
+    assert.equal(targetOf(m, 'walk', 1), 'walk');
+    assert.equal(targetOf(m, 'half', 3), 'half');
+    const selfCalls = (name: string) => m.scopes.find((s) => s.name === name)?.selfCalls;
+    assert.equal(selfCalls('fib'), 2);
+    assert.equal(selfCalls('walk'), 1);
+    assert.equal(selfCalls('half'), 3);
+    assert.equal(selfCalls('main'), undefined);
+  });
+
+  it('does not count calls from nested functions as self-calls', () => {
+    const m = model('function tree(n) { return n.kids.map((k) => tree(k)).concat(tree(n.left)); }');
+    assert.equal(targetOf(m, 'tree', 0), 'tree');
+    assert.equal(targetOf(m, 'tree', 1), 'tree');
+    assert.equal(m.scopes.find((s) => s.name === 'tree')?.selfCalls, 1);
+  });
+
+  it('leaves shadowed, reassignable, imported and unknown names unlinked', () => {
+    const m = model([
+      "import { parse } from './parse';",
+      'function fib(n) { return n; }',
+      'let again = () => again();',
+      'function outer(fib) { fib(1); parse(2); missing(3); again(); }',
+      '{ const fib = (n) => n; fib(4); }',
+      'new fib();',
+    ].join('\n'));
+    assert.deepEqual(callsOf(m, 'fib').map((c) => c.target === undefined ? undefined : m.scopes[c.target].name), [undefined, 'fib', undefined]);
+    assert.equal(targetOf(m, 'parse'), undefined);
+    assert.equal(targetOf(m, 'missing'), undefined);
+    assert.equal(targetOf(m, 'again', 0), undefined);
+  });
+
+  it('links this.method(…) to the one method of that name on the same side of the enclosing class', () => {
+    const m = model([
+      'class Solver {',
+      '  search(i) { return i > 9 ? 1 : this.search(i + 1) + this.search(i + 2); }',
+      '  static count(n) { return n && this.count(n - 1); }',
+      '  run() { const go = () => this.search(0); function inner() { this.search(1); } return this.count(3) + this.size(); }',
+      '  get size() { return 1; }',
+      '  dup() {} dup2() { this.dup(); }',
+      '  dup() {}',
+      '  field = 1;',
+      '  field() {}',
+      '  usesField() { this.field(); }',
+      '}',
+      'const o = { search(i) { return this.search(i); } };',
+    ].join('\n'));
+    const targets = callsOf(m, 'this.search').map((c) => c.target === undefined ? undefined : m.scopes[c.target].name);
+    assert.deepEqual(targets, ['Solver.search', 'Solver.search', 'Solver.search', undefined, undefined]);
+    assert.equal(m.scopes.find((s) => s.name === 'Solver.search')?.selfCalls, 2);
+    assert.equal(targetOf(m, 'this.count', 0), 'Solver.count');
+    // called from an instance method: `this` is an instance, not the class
+    assert.equal(targetOf(m, 'this.count', 1), undefined);
+    assert.equal(targetOf(m, 'this.size'), undefined);
+    assert.equal(targetOf(m, 'this.dup'), undefined);
+    assert.equal(targetOf(m, 'this.field'), undefined);
+  });
+});
+
+describe('typescript front end: worker task modules', () => {
+  const kind = (text: string, fileName: string): [string, string | undefined] => {
+    const m = model(text, fileName);
+    const s = effectiveScope(m, onlyCall(m, 'target').scope);
+    return [s.kind, s.reason];
+  };
+  const task = ['offloaded', 'worker task module'];
+
+  it('recognises worker modules by name, by piscina helpers, and by the shape of a task module', () => {
+    const body = 'export async function run(n) { target(); }';
+    assert.deepEqual(kind(body, '/p/score.worker.mjs'), task);
+    assert.deepEqual(kind(body, '/p/score-worker.ts'), task);
+    assert.deepEqual(kind(body, '/p/score_worker.cjs'), task);
+    assert.deepEqual(kind(`import { move } from 'piscina';\n${body}`, '/p/score.js'), task);
+    assert.deepEqual(kind(`const { isWorkerRunning } = require('piscina');\n${body}`, '/p/score.js'), task);
+    assert.deepEqual(kind("'use strict';\nconst fs = require('fs');\nmodule.exports = async ({ n }) => { target(); };", '/p/tasks.js'), task);
+    assert.deepEqual(kind('export default async function (n) { target(); }', '/p/resizeWorker.mjs'), task);
+    assert.deepEqual(kind('async function handle(n) { target(); }\nexport default handle;', '/p/image-task.ts'), task);
+  });
+
+  it('is conservative: top-level code, no default function, a pool of its own, or an unrelated name', () => {
+    assert.deepEqual(kind("module.exports = async () => { target(); };\nconsole.log('ready');", '/p/taskRunner.js'), ['async', undefined]);
+    assert.deepEqual(kind('export async function run(n) { target(); }', '/p/taskRunner.js'), ['async', undefined]);
+    assert.deepEqual(kind('const q = makeQueue();\nexport default async function () { target(); }', '/p/tasks.js'), ['async', undefined]);
+    assert.deepEqual(kind('export default async function () { target(); }', '/p/handlers.js'), ['async', undefined]);
+    assert.deepEqual(kind("import Piscina from 'piscina';\nconst pool = new Piscina({ filename: 'x.js' });\nexport async function f() { target(); }", '/p/main.worker.js'), ['async', undefined]);
+  });
+});

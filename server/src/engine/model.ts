@@ -55,6 +55,12 @@ export interface FunctionScope {
    * whole hand-over call. Undefined for worker files and when unknown.
    */
   offload?: OffloadSite;
+  /**
+   * How many call sites directly in this function's body (not in functions nested in it) call the
+   * function itself (see Call.target). Two or more is branching recursion: `fib(n - 1) + fib(n - 2)`.
+   * Undefined when there are none.
+   */
+  selfCalls?: number;
 }
 
 export interface OffloadSite {
@@ -157,6 +163,14 @@ export interface Call {
   /** `new X()` (JS) */
   isNew: boolean;
   args: Argument[];
+  /**
+   * The id of the function scope in this file that the call certainly calls: the callee is a plain
+   * name bound (in scope, not shadowed, not reassigned) to a function declaration or a `const f =`
+   * function/arrow (JS/TS) or a `def` (Python), or `this.m(…)`/`self.m(…)` naming the one method `m`
+   * of the enclosing class. Undefined otherwise — and for a `def` whose decorator memoizes
+   * (`@functools.cache`): the name then calls the cache, not the function.
+   */
+  target?: number;
 }
 
 export interface Comment {

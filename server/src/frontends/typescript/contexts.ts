@@ -1,13 +1,15 @@
 // After the walk: resolves every call's qualified name, then decides where each sync function runs
 // (ScopeKind) from the call it is handed to — route handlers, listeners, timers, promise callbacks,
-// array callbacks, IIFEs, workers — and recognises worker files. Everything here works on the walk's
-// records; the syntax tree is only read, never walked again.
+// array callbacks, IIFEs, workers — links calls to the functions of the file they call (Call.target),
+// and recognises worker files and worker task modules. Everything here works on the walk's records;
+// the syntax tree is only read (a worker task module's top-level statements), never walked again.
 
+import * as path from 'node:path';
 import ts from 'typescript';
 import type { FunctionScope, ScopeKind } from '../../engine/model';
 import {
   isGlobal, isModuleMember, isStringLike, lookup, qualifiedName, resolveBinding, resolveExpression, skipOuter,
-  type Target,
+  type Binding, type LexScope, type Target,
 } from './bindings';
 import type { CallSite, FunctionContext, WalkResult } from './walker';
 
@@ -156,8 +158,31 @@ function isWorkerTarget(t: Target | undefined): boolean {
   return isModuleMember(t, 'worker_threads', 'parentPort') || isModuleMember(t, 'worker_threads', 'workerData');
 }
 
+/** A worker module by its name alone: `score.worker.mjs` (what our worker-pool fix writes), `score-worker.js`, `score_worker.ts`. */
+const WORKER_FILE_NAME = /(?:\.|[-_])worker\.(?:[cm]?[jt]s|[jt]sx)$/i;
+/** Names that a module of only declarations with a default-exported function may be a pool's task module by. */
+const TASK_FILE_NAME = /worker|task/i;
+
+/**
+ * The function scope a call certainly calls (Call.target): a plain name bound to a function declaration
+ * or a `const` function/arrow, or `this.m(…)` naming the single method `m` of its class.
+ */
+function callTarget(walk: WalkResult, site: CallSite, bare: ts.Expression, binding: Binding | undefined): number | undefined {
+  if (binding) {
+    if (binding.kind !== 'function' || !binding.fn) return undefined;
+    // `let f = () => …` may be reassigned; a declaration or a `const` may not
+    if (binding.fn.kind !== SK.FunctionDeclaration && !binding.constant) return undefined;
+    return walk.fnScopeIds.get(binding.fn);
+  }
+  if (site.thisMethods && bare.kind === SK.PropertyAccessExpression) {
+    const id = site.thisMethods.get((bare as ts.PropertyAccessExpression).name.text);
+    return id === undefined || id < 0 ? undefined : id;
+  }
+  return undefined;
+}
+
 /** Resolves names, classifies scopes and recognises worker files. Mutates the walk's scopes and calls. */
-export function finishModel(walk: WalkResult): { freeNames: Set<string>; workerFile: boolean } {
+export function finishModel(walk: WalkResult, fileName = '', sf?: ts.SourceFile): { freeNames: Set<string>; workerFile: boolean } {
   const freeNames = new Set<string>();
   const targets = new Map<CallSite, Target | undefined>();
   for (const site of walk.sites) {
@@ -166,7 +191,18 @@ export function finishModel(walk: WalkResult): { freeNames: Set<string>; workerF
     if (t) targets.set(site, t);
     site.call.name = qualifiedName(t);
     const bare = skipOuter(callee);
-    if (bare.kind === SK.Identifier && !lookup(site.lex, (bare as ts.Identifier).text)) freeNames.add((bare as ts.Identifier).text);
+    const binding = bare.kind === SK.Identifier ? lookup(site.lex, (bare as ts.Identifier).text) : undefined;
+    if (bare.kind === SK.Identifier && !binding) freeNames.add((bare as ts.Identifier).text);
+    if (!site.call.isNew && (binding || site.thisMethods)) {
+      const target = callTarget(walk, site, bare, binding);
+      if (target !== undefined) {
+        site.call.target = target;
+        if (target === site.call.scope) {
+          const scope = walk.scopes[target];
+          scope.selfCalls = (scope.selfCalls ?? 0) + 1;
+        }
+      }
+    }
     const rawArgs = site.node.arguments;
     if (!rawArgs) continue;
     for (let i = 0; i < rawArgs.length; i++) {
@@ -220,12 +256,107 @@ export function finishModel(walk: WalkResult): { freeNames: Set<string>; workerF
       }
     }
   }
-  if (workerFile) {
+  const reason = workerFile ? 'worker file' : isWorkerTaskModule(walk, fileName, sf) ? 'worker task module' : undefined;
+  if (reason) {
     // the whole file runs in a worker thread: nothing in it blocks the main event loop
     for (const s of walk.scopes) {
       s.kind = 'offloaded';
-      s.reason = 'worker file';
+      s.reason = reason;
     }
   }
-  return { freeNames, workerFile };
+  return { freeNames, workerFile: reason !== undefined };
+}
+
+/**
+ * A module a worker pool loads in its threads (piscina, our own worker-pool fix): named as a worker
+ * module, or importing piscina's worker-side helpers, or — named after a worker or task — made only of
+ * imports, declarations and exports with a default-exported function, the shape of a piscina task.
+ * A file that starts a pool or a Worker itself is the main side, whatever its name.
+ */
+function isWorkerTaskModule(walk: WalkResult, fileName: string, sf: ts.SourceFile | undefined): boolean {
+  for (const c of walk.calls) {
+    if (c.isNew && (c.name === 'worker_threads.Worker' || c.name === 'piscina.default' || c.name === 'piscina.Piscina' || c.name === 'piscina.Pool')) return false;
+  }
+  const base = path.basename(fileName);
+  if (WORKER_FILE_NAME.test(base)) return true;
+  if (walk.moduleScope.names) {
+    for (const b of walk.moduleScope.names.values()) {
+      if (b.kind !== 'import' && b.kind !== 'alias') continue;
+      const t = resolveBinding(b);
+      if (isModuleMember(t, 'piscina', 'move') || isModuleMember(t, 'piscina', 'isWorkerRunning')) return true;
+    }
+  }
+  return sf !== undefined && TASK_FILE_NAME.test(base) && onlyDeclarationsWithDefaultFunction(sf, walk.moduleScope);
+}
+
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  const mods = (node as ts.FunctionDeclaration).modifiers;
+  return mods !== undefined && mods.some((m) => m.kind === kind);
+}
+
+/** `module.exports` / `exports.default` */
+function isExportsTarget(e: ts.Expression): boolean {
+  const x = skipOuter(e);
+  if (x.kind !== SK.PropertyAccessExpression) return false;
+  const pa = x as ts.PropertyAccessExpression;
+  const obj = skipOuter(pa.expression);
+  if (obj.kind !== SK.Identifier) return false;
+  const root = (obj as ts.Identifier).text;
+  return (root === 'module' && pa.name.text === 'exports') || (root === 'exports' && pa.name.text === 'default');
+}
+
+function isFunctionValue(e: ts.Expression, lex: LexScope): boolean {
+  const x = skipOuter(e);
+  if (x.kind === SK.ArrowFunction || x.kind === SK.FunctionExpression) return true;
+  if (x.kind !== SK.Identifier) return false;
+  return lookup(lex, (x as ts.Identifier).text)?.kind === 'function';
+}
+
+function onlyDeclarationsWithDefaultFunction(sf: ts.SourceFile, lex: LexScope): boolean {
+  let defaultFunction = false;
+  for (const st of sf.statements) {
+    switch (st.kind) {
+      case SK.ImportDeclaration:
+      case SK.ImportEqualsDeclaration:
+      case SK.ClassDeclaration:
+      case SK.InterfaceDeclaration:
+      case SK.TypeAliasDeclaration:
+      case SK.EnumDeclaration:
+      case SK.ExportDeclaration:
+      case SK.EmptyStatement:
+        break;
+      case SK.FunctionDeclaration:
+        if (hasModifier(st, SK.ExportKeyword) && hasModifier(st, SK.DefaultKeyword)) defaultFunction = true;
+        break;
+      case SK.VariableStatement:
+        // the initialisers run at load time: only functions, requires and plain values, no other calls
+        for (const d of (st as ts.VariableStatement).declarationList.declarations) {
+          const init = d.initializer && skipOuter(d.initializer);
+          if (init && init.kind === SK.CallExpression && !isRequireCall(init as ts.CallExpression)) return false;
+          if (init && init.kind === SK.NewExpression) return false;
+        }
+        break;
+      case SK.ExportAssignment:
+        // `export default fn` and `export = fn`
+        if (isFunctionValue((st as ts.ExportAssignment).expression, lex)) defaultFunction = true;
+        break;
+      case SK.ExpressionStatement: {
+        const e = skipOuter((st as ts.ExpressionStatement).expression);
+        if (isStringLike(e)) break; // 'use strict'
+        if (e.kind !== SK.BinaryExpression) return false;
+        const bin = e as ts.BinaryExpression;
+        if (bin.operatorToken.kind !== SK.EqualsToken || !isExportsTarget(bin.left)) return false;
+        if (isFunctionValue(bin.right, lex)) defaultFunction = true;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return defaultFunction;
+}
+
+function isRequireCall(call: ts.CallExpression): boolean {
+  const callee = skipOuter(call.expression);
+  return callee.kind === SK.Identifier && (callee as ts.Identifier).text === 'require' && call.arguments.length === 1 && isStringLike(call.arguments[0]);
 }

@@ -23,7 +23,7 @@ function analyse(input: SourceInput): SourceModel {
   try {
     const sf = parseSource(fileName, text, scriptKind);
     const walk = new Walker(sf, text).walk();
-    const { freeNames } = finishModel(walk);
+    const { freeNames } = finishModel(walk, fileName, sf);
     finishLoops(walk.loops, walk.loopCalls, text);
     const trivia = new TriviaIndex(sf, text);
     // suppression directives all contain the word; most files never mention it

@@ -32,7 +32,18 @@ export interface CallSite {
   lex: LexScope;
   flags: number;
   call: Call;
+  /**
+   * `this.m(…)` in a method or constructor of a class (or an arrow in one): the methods `this` can
+   * name there (see ClassMethods). Undefined for every other call.
+   */
+  thisMethods: ClassMethods | undefined;
 }
+
+/**
+ * The members of one side (instance or static) of a class: method name → its scope id, or -1 when
+ * the name is ambiguous (declared twice, an accessor, a field that shadows or holds a function).
+ */
+export type ClassMethods = Map<string, number>;
 
 /** A function handed to a call: what the call and the argument position say about when it runs. */
 export interface FunctionContext {
@@ -160,6 +171,10 @@ ACTIONS[SK.DoStatement] = A_WHILE;
 ACTIONS[SK.YieldExpression] = A_YIELD;
 ACTIONS[SK.LabeledStatement] = A_LABEL;
 
+function registerMember(side: ClassMethods, name: string, scopeId: number): void {
+  side.set(name, side.has(name) ? -1 : scopeId);
+}
+
 function isFunctionLike(node: ts.Node): boolean {
   const k = node.kind;
   return k === SK.ArrowFunction || k === SK.FunctionExpression;
@@ -236,6 +251,10 @@ export class Walker {
   private awaitIllegal = false;
   private depth = 0;
   private className: string | undefined;
+  /** the class whose body is being visited directly (not inside a method): where members register */
+  private classMembers: { instance: ClassMethods; statics: ClassMethods } | undefined;
+  /** what `this.m` names in the code being visited */
+  private thisMethods: ClassMethods | undefined;
   // markers: what the parent said about the child it is about to visit
   private awaitChild: ts.Node | undefined;
   private statementChild: ts.Node | undefined;
@@ -338,13 +357,16 @@ export class Walker {
         const cd = node as ts.ClassLikeDeclaration;
         if (cd.name && node.kind === SK.ClassDeclaration) this.declareName(cd.name.text, 'local', this.lex);
         const saved = this.className;
+        const savedMembers = this.classMembers;
         this.className = cd.name?.text ?? (this.nameNode === node ? this.nameText : undefined);
+        this.classMembers = { instance: new Map(), statics: new Map() };
         this.markLoops(MARK_FUNCTION);
         const savedLoop = this.loop;
         this.loop = undefined;
         forEachChild(node, this.visit);
         this.loop = savedLoop;
         this.className = saved;
+        this.classMembers = savedMembers;
         break;
       }
       case A_FIELD:
@@ -368,9 +390,12 @@ export class Walker {
       case A_OBJECT: {
         // methods of an object literal are not members of the class it may sit in
         const saved = this.className;
+        const savedMembers = this.classMembers;
         this.className = undefined;
+        this.classMembers = undefined;
         forEachChild(node, this.visit);
         this.className = saved;
+        this.classMembers = savedMembers;
         break;
       }
       case A_CASE_BLOCK: {
@@ -604,7 +629,12 @@ export class Walker {
       isNew,
       args,
     };
-    const site: CallSite = { node, lex: this.lex, flags, call };
+    const bareCallee = skipOuter(callee);
+    const thisMethods =
+      this.thisMethods !== undefined && bareCallee.kind === SK.PropertyAccessExpression && skipOuter((bareCallee as ts.PropertyAccessExpression).expression).kind === SK.ThisKeyword
+        ? this.thisMethods
+        : undefined;
+    const site: CallSite = { node, lex: this.lex, flags, call, thisMethods };
     this.calls.push(call);
     this.sites.push(site);
     if (this.loop) this.loopCalls.push({ call, loop: this.loop.loop.id });
@@ -720,6 +750,21 @@ export class Walker {
     const savedFnLex = this.fnLex;
     const savedAwaitIllegal = this.awaitIllegal;
     const savedClassName = this.className;
+    const savedMembers = this.classMembers;
+    const savedThis = this.thisMethods;
+    const members = this.classMembers;
+    const k = node.kind;
+    if (members && (k === SK.MethodDeclaration || k === SK.Constructor || k === SK.GetAccessor || k === SK.SetAccessor)) {
+      // a method, accessor or constructor of the class being visited
+      const side = hasStatic(node) ? members.statics : members.instance;
+      const memberName = node.kind === SK.Constructor ? undefined : propertyNameText(node.name);
+      if (memberName !== undefined) registerMember(side, memberName, k === SK.MethodDeclaration ? scope.id : -1);
+      this.thisMethods = side;
+    } else if (k !== SK.ArrowFunction) {
+      // a function's own `this` is whatever it is called on
+      this.thisMethods = undefined;
+    }
+    this.classMembers = undefined;
     const savedLoop = this.loop;
     // a loop's body runs per pass; any other function in it runs when called, not as part of the loop
     const arrayLoop = this.arrayLoops.get(node);
@@ -758,15 +803,20 @@ export class Walker {
     this.fnLex = savedFnLex;
     this.awaitIllegal = savedAwaitIllegal;
     this.className = savedClassName;
+    this.classMembers = savedMembers;
+    this.thisMethods = savedThis;
   }
 
   /** Class fields run when an instance is built (static ones when the class is): not in the enclosing function. */
   private visitField(node: ts.PropertyDeclaration): void {
     if (node.modifiers) for (const m of node.modifiers) if (m.kind === SK.Decorator) this.visit(m);
     if (node.name.kind === SK.ComputedPropertyName) this.visit(node.name);
+    const fieldName = propertyNameText(node.name);
+    const members = this.classMembers;
+    // a field shadows a method of the same name, and one holding a function is not resolved
+    if (members && fieldName !== undefined) registerMember(hasStatic(node) ? members.statics : members.instance, fieldName, -1);
     const init = node.initializer;
     if (!init) return;
-    const fieldName = propertyNameText(node.name);
     const qualified = fieldName !== undefined && this.className ? `${this.className}.${fieldName}` : fieldName;
     const fn = skipOuter(init);
     if (isFunctionLike(fn)) {
@@ -777,26 +827,33 @@ export class Walker {
     const isStatic = hasStatic(node);
     const head = { start: node.name.getStart(this.sf), end: node.name.end };
     const scope = this.newFunctionScope(isStatic ? 'inline' : 'sync', qualified, isStatic ? 'static field initialiser' : 'field initialiser', node, head);
-    const saved = { scopeId: this.scopeId, awaitIllegal: this.awaitIllegal };
+    const saved = { scopeId: this.scopeId, awaitIllegal: this.awaitIllegal, members: this.classMembers, thisMethods: this.thisMethods };
     this.scopeId = scope.id;
     this.awaitIllegal = true;
+    this.thisMethods = members && (isStatic ? members.statics : members.instance);
+    this.classMembers = undefined;
     this.visit(init);
     this.scopeId = saved.scopeId;
     this.awaitIllegal = saved.awaitIllegal;
+    this.classMembers = saved.members;
+    this.thisMethods = saved.thisMethods;
   }
 
   private visitStaticBlock(node: ts.ClassStaticBlockDeclaration): void {
     const start = node.getStart(this.sf);
     const scope = this.newFunctionScope('inline', this.className ? `${this.className} static block` : undefined, 'static block', node, { start, end: start + 6 });
-    const saved = { scopeId: this.scopeId, lex: this.lex, fnLex: this.fnLex, awaitIllegal: this.awaitIllegal };
+    const saved = { scopeId: this.scopeId, lex: this.lex, fnLex: this.fnLex, awaitIllegal: this.awaitIllegal, members: this.classMembers, thisMethods: this.thisMethods };
     this.scopeId = scope.id;
     this.lex = this.fnLex = newScope(saved.lex, true);
+    this.thisMethods = saved.members?.statics;
+    this.classMembers = undefined;
     this.awaitIllegal = true;
     for (const s of node.body.statements) this.visit(s);
     this.scopeId = saved.scopeId;
     this.lex = saved.lex;
     this.fnLex = saved.fnLex;
-    this.awaitIllegal = saved.awaitIllegal;
+    this.awaitIllegal = saved.awaitIllegal;    this.classMembers = saved.members;
+    this.thisMethods = saved.thisMethods;
   }
 
   private visitBlock(statements: ts.NodeArray<ts.Statement>): void {
@@ -813,7 +870,8 @@ export class Walker {
       const init = d.initializer;
       const inner = init && skipOuter(init);
       if (inner && d.name.kind === SK.Identifier && (isFunctionLike(inner) || inner.kind === SK.ClassExpression)) {
-        this.declareName(d.name.text, isFunctionLike(inner) ? 'function' : 'local', scope, inner);
+        const b = this.declareName(d.name.text, isFunctionLike(inner) ? 'function' : 'local', scope, inner);
+        if (isConst) b.constant = true;
         this.setName(inner, d.name.text);
         if (isFunctionLike(inner)) this.varFnNode = inner;
       } else {
