@@ -703,3 +703,88 @@ describe('python front end: loops', () => {
     });
   });
 });
+
+describe('python front end: calls to functions of the file', () => {
+  /** The name of the scope each call of `written` targets, in order. */
+  const targets = (m: SourceModel, written: string): Array<string | undefined> =>
+    m.calls.filter((c) => m.text.slice(c.calleeSpan.start, c.calleeSpan.end) === written).map((c) => (c.target === undefined ? undefined : m.scopes[c.target].name));
+  const selfCalls = (m: SourceModel, name: string): number | undefined => m.scopes.find((s) => s.name === name)?.selfCalls;
+
+  it('links names bound to a def, and counts the calls in its own body', () => {
+    const text = [
+      'def fib(n):',
+      '    return n if n < 2 else fib(n - 1) + fib(n - 2)',
+      'def walk(node):',
+      '    if node:',
+      '        walk(node.next)',
+      'def tree(n):',
+      '    return [tree(k) for k in n.kids] + list(map(lambda k: tree(k), n.kids))',
+      'async def main():',
+      '    fib(30)',
+      '    walk(head)',
+      '',
+    ].join('\n');
+    withModel(text, (m) => {
+      assert.deepEqual(targets(m, 'fib'), ['fib', 'fib', 'fib']);
+      assert.deepEqual(targets(m, 'walk'), ['walk', 'walk']);
+      assert.deepEqual(targets(m, 'tree'), ['tree', 'tree']);
+      assert.equal(selfCalls(m, 'fib'), 2);
+      assert.equal(selfCalls(m, 'walk'), 1);
+      // the comprehension runs in the def; the lambda is a function of its own
+      assert.equal(selfCalls(m, 'tree'), 1);
+      assert.equal(selfCalls(m, 'main'), undefined);
+    });
+  });
+
+  it('leaves shadowed, rebound, imported, memoized and unknown callees unlinked', () => {
+    const text = [
+      'import functools',
+      'from lib import parse',
+      'def fib(n):',
+      '    return n',
+      'def outer(fib):',
+      '    fib(1)',
+      '    parse(2)',
+      '    missing(3)',
+      'def twice(n):',
+      '    return n',
+      'twice = other',
+      'twice(4)',
+      '@functools.lru_cache(maxsize=None)',
+      'def memo(n):',
+      '    return memo(n - 1) + memo(n - 2)',
+      '[fib(x) for fib in fns]',
+      '',
+    ].join('\n');
+    withModel(text, (m) => {
+      assert.deepEqual(targets(m, 'fib'), [undefined, undefined]);
+      assert.deepEqual(targets(m, 'parse'), [undefined]);
+      assert.deepEqual(targets(m, 'missing'), [undefined]);
+      assert.deepEqual(targets(m, 'twice'), [undefined]);
+      assert.deepEqual(targets(m, 'memo'), [undefined, undefined]);
+      assert.equal(selfCalls(m, 'memo'), undefined);
+    });
+  });
+
+  it('links self.method(…) to the method of the enclosing class', () => {
+    const text = [
+      'class Solver:',
+      '    def search(self, i):',
+      '        return 1 if i > 9 else self.search(i + 1) + self.search(i + 2)',
+      '    def run(self):',
+      '        return self.search(0) + self.missing()',
+      'class Twice:',
+      '    def m(self):',
+      '        return self.m()',
+      '    def m(self):',
+      '        return 0',
+      '',
+    ].join('\n');
+    withModel(text, (m) => {
+      assert.deepEqual(targets(m, 'self.search'), ['Solver.search', 'Solver.search', 'Solver.search']);
+      assert.equal(selfCalls(m, 'Solver.search'), 2);
+      assert.deepEqual(targets(m, 'self.missing'), [undefined]);
+      assert.deepEqual(targets(m, 'self.m'), [undefined]);
+    });
+  });
+});

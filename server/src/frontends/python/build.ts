@@ -162,6 +162,7 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
       args: callArguments(ctx, c),
     };
   }
+  linkTargets(text, table, calls, modelCalls);
   markOffloaded(ctx, calls, modelCalls);
   markRunMethods(text, table, resolver);
 
@@ -189,6 +190,7 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
     headSpan: { start: s.headStart, end: s.headEnd },
     ...(s.offload ? { offload: s.offload } : {}),
   }));
+  for (const s of scopeList) if (s.selfCalls !== undefined) scopes[s.id].selfCalls = s.selfCalls;
 
   return { scopes, calls: modelCalls, loops, resolver, table, importedRoots, importNames };
 }
@@ -351,16 +353,45 @@ function nameScope(text: string, s: PyScope): void {
 
 /** Is the def a staticmethod? Its first parameter is then not `self`. */
 function isStaticMethod(text: string, defStart: number): boolean {
+  return hasDecorator(text, defStart, /^@\s*staticmethod\b/);
+}
+
+/** Does one of the decorator lines directly above the def match? */
+function hasDecorator(text: string, defStart: number, pattern: RegExp): boolean {
   // walk back over the decorator lines directly above the def
   let lineEnd = text.lastIndexOf('\n', defStart - 1);
   while (lineEnd > 0) {
     const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
     const line = text.slice(lineStart, lineEnd).trim();
     if (!line.startsWith('@')) return false;
-    if (/^@\s*staticmethod\b/.test(line)) return true;
+    if (pattern.test(line)) return true;
     lineEnd = lineStart - 1;
   }
   return false;
+}
+
+/** `@functools.cache`, `@lru_cache(maxsize=None)`, `@cachetools.cached(…)`, `@memoize`: the name calls the cache. */
+const MEMOIZING_DECORATOR = /^@\s*(?:[\w.]*\.)?(?:cache|lru_cache|cached|memoize\w*|memoized)\b/;
+
+/**
+ * Call.target and FunctionScope.selfCalls from what name resolution already found (no other pass over
+ * the tree): calls whose callee means a def of this file, except memoized defs.
+ */
+function linkTargets(text: string, table: ScopeTable, calls: readonly CallRec[], modelCalls: Call[]): void {
+  let memoized: Map<number, boolean> | undefined;
+  for (let i = 0; i < calls.length; i++) {
+    const target = calls[i].target;
+    if (target === undefined) continue;
+    memoized ??= new Map();
+    let m = memoized.get(target);
+    if (m === undefined) memoized.set(target, (m = hasDecorator(text, table.get(target).start, MEMOIZING_DECORATOR)));
+    if (m) continue;
+    modelCalls[i].target = target;
+    if (calls[i].scope === target) {
+      const s = table.get(target);
+      s.selfCalls = (s.selfCalls ?? 0) + 1;
+    }
+  }
 }
 
 type Bind = (scope: PyScope, name: string, b: Binding) => void;

@@ -157,6 +157,7 @@ function newCall(start: number, end: number, calleeEnd: number, argsStart: numbe
     awaited: false,
     state: 0,
     name: undefined,
+    target: undefined,
     method: undefined,
     receiver: undefined,
     shadow: undefined,

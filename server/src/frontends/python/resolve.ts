@@ -60,6 +60,8 @@ export interface CallRec {
   /** 0 not resolved yet, 1 resolving (cycle guard), 2 done */
   state: 0 | 1 | 2;
   name: string | undefined;
+  /** the def in this file that the callee names (Call.target), set with `name` */
+  target: number | undefined;
   /** names bound by the comprehensions around the call (their variables shadow everything else) */
   shadow: Set<string> | undefined;
   /** last segment of a dotted callee and the segment before it, for offloaders on untyped receivers */
@@ -284,6 +286,7 @@ export class Resolver {
     call.state = 1;
     const m = this.calleeMeaning(call);
     call.name = m?.k === 'qualified' ? m.q : undefined;
+    call.target = m?.k === 'def' ? m.scope : undefined;
     call.state = 2;
     return call.name;
   }

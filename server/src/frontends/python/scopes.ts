@@ -41,6 +41,8 @@ export interface PyScope {
   offload: OffloadSite | undefined;
   /** `from m import *` (module scope) */
   starImports: string[] | undefined;
+  /** calls directly in the body that call this def itself (FunctionScope.selfCalls) */
+  selfCalls: number | undefined;
 }
 
 export function newScope(kind: PyScopeKind, isAsync: boolean, start: number, end: number, bodyStart: number): PyScope {
@@ -65,6 +67,7 @@ export function newScope(kind: PyScopeKind, isAsync: boolean, start: number, end
     offloadReason: undefined,
     offload: undefined,
     starImports: undefined,
+    selfCalls: undefined,
   };
 }
 
