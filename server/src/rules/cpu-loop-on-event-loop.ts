@@ -14,10 +14,20 @@
  * - it calls a CPU-heavy API for each element (`JSON.parse`, `crypto.createHash`, `json.loads`, `re.sub`,
  *   `hashlib.sha256`; listed in the catalogue's `cpuHeavy` section).
  *
+ * It also reports recursion over input size: a call, in the same contexts, to a plain (not async)
+ * function of the same file that calls itself two or more times per call — branching recursion such as
+ * `fib(n - 1) + fib(n - 2)` or an include/exclude search, whose work grows exponentially with its input,
+ * or a walk of a whole tree per call.
+ * The call is reported where it is made on the event loop, not inside the recursive function.
+ *
  * The message says which of these made the loop heavy. Only the outermost heavy loop of a nest is reported.
  * Not reported: a single loop over a collection doing ordinary work, loops over a few literal items,
  * small constant loops, loops that `await`, start-up code, plain functions, code already handed to a
- * thread, process or worker, and worker files.
+ * thread, process or worker, and worker files — `worker_threads` workers and worker task modules (files
+ * named `*.worker.js`, `*-worker.ts`, …, modules importing piscina's `move`/`isWorkerRunning`, and modules
+ * named after a worker or task that only declare things and export a default function). Nor are linear
+ * recursion (one self-call per call, such as a list walk), memoized functions (`@functools.cache`),
+ * async recursive functions, or calls to functions we cannot tell apart (shadowed or reassigned names).
  *
  * ## Why is this bad?
  * The event loop runs one piece of code at a time. A loop that computes for a second freezes every other
@@ -87,7 +97,8 @@
  * functions or class instances. Then, or in TypeScript files, the loop yields to the event loop every
  * 1,000 iterations (`await new Promise((resolve) => setImmediate(resolve))`) inside an async function.
  * This is **unsafe** too: other tasks now run between iterations and may change state the loop reads.
- * Busy-waits get no fix.
+ * Busy-waits get no fix. Recursion gets no fix either: whether to memoize it, bound it, or move the
+ * whole call into a worker or process depends on what the function does.
  */
 
 import { effectiveScope, runsOnEventLoop } from '../engine/model';
@@ -98,6 +109,11 @@ import type { Rule } from './rule';
 const ADVICE = {
   python: 'run it in a process pool (`await loop.run_in_executor(process_pool, fn, …)`)',
   javascript: 'run it in a worker thread (`worker_threads`, piscina) or yield to the event loop periodically',
+} as const;
+
+const RECURSION_ADVICE = {
+  python: 'memoize it (`functools.cache`) or run it in a process pool (`await loop.run_in_executor(process_pool, fn, …)`)',
+  javascript: 'memoize it or run it in a worker thread (`worker_threads`, piscina)',
 } as const;
 
 const BUSY_WAIT_ADVICE = {
@@ -118,6 +134,7 @@ export const cpuLoopOnEventLoop: Rule = {
       numericKernel: 'Loop computes `{{bound}}` iterations, a count known only at run time, on the event loop inside {{context}}; {{advice}}',
       quadratic: 'Nested loops over `{{outer}}` and `{{inner}}` (quadratic work) run on the event loop inside {{context}}; {{advice}}',
       heavyCall: 'Loop calls `{{api}}` for each of `{{bound}}` on the event loop inside {{context}}; {{advice}}',
+      recursion: '`{{name}}` calls itself {{count}} times per call (branching recursion: work that grows exponentially with its input, or a walk of a whole tree) on the event loop inside {{context}}; {{advice}}',
     },
   },
   check(ctx) {
@@ -134,6 +151,24 @@ export const cpuLoopOnEventLoop: Rule = {
         fixes: fixes
           .map((f) => ({ title: f.title, safe: f.safe && !f.otherFiles, edits: f.edits, ...(f.otherFiles ? { otherFiles: f.otherFiles } : {}) }))
           .sort((a, b) => Number(b.safe) - Number(a.safe)),
+      });
+    }
+    for (const call of model.calls) {
+      if (call.target === undefined || call.awaited || !onLoop(call.scope)) continue;
+      const target = model.scopes[call.target];
+      if ((target.selfCalls ?? 0) < 2 || (target.kind !== 'sync' && target.kind !== 'inline')) continue;
+      // a call inside the function itself (through an inline callback) is its own recursion, not the entry
+      if (target.span.start <= call.span.start && call.span.end <= target.span.end) continue;
+      ctx.report({
+        messageId: 'recursion',
+        data: {
+          name: call.written,
+          count: String(target.selfCalls),
+          context: describeContext(model, effectiveScope(model, call.scope)),
+          advice: RECURSION_ADVICE[model.family],
+        },
+        span: call.calleeSpan,
+        fixes: [],
       });
     }
   },
