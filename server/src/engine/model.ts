@@ -165,9 +165,10 @@ export interface Call {
   args: Argument[];
   /**
    * The id of the function scope in this file that the call certainly calls: the callee is a plain
-   * name bound (in scope, not shadowed, not reassigned) to a function declaration or a `const f =`
-   * function/arrow (JS/TS) or a `def` (Python), or `this.m(…)`/`self.m(…)` naming the one method `m`
-   * of the enclosing class. Undefined otherwise — and for a `def` whose decorator memoizes
+   * name bound (in scope, not shadowed) to a function declaration or a `const f =` function/arrow
+   * (JS/TS; a `let`/`var` may be reassigned, an assignment to a declared function is not looked for) or
+   * to a `def` and nothing else (Python), or `this.m(…)`/`self.m(…)` naming the one method `m` of the
+   * enclosing class (an override in a subclass elsewhere is not seen). Undefined otherwise — and for a `def` whose decorator memoizes
    * (`@functools.cache`): the name then calls the cache, not the function.
    */
   target?: number;
