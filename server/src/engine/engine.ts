@@ -95,7 +95,8 @@ export class Engine {
                 message: renderMessage(rule.meta.messages[r.messageId] ?? r.messageId, r.data),
                 severity: setting,
                 span: r.span,
-                fixes: r.fixes,
+                // the preferred (first) fix is a safe one whenever there is one; otherwise the rule's order
+                fixes: [...r.fixes].sort((a, b) => Number(b.safe) - Number(a.safe)),
                 suppression: { ...model.fixer.suppress(r.span, rule.meta.id), safe: false },
               });
             },

@@ -106,8 +106,7 @@ function buildFixes(ctx: RuleContext, call: Call, api: BlockingApi): Fix[] {
     const built = ctx.model.fixer.build(call, spec);
     if (built) fixes.push({ title: built.title, safe: spec.safe, edits: built.edits });
   }
-  // the preferred (first) fix is a safe one whenever there is one
-  return fixes.sort((a, b) => Number(b.safe) - Number(a.safe));
+  return fixes;
 }
 
 export const blockingCallInAsync: Rule = {

@@ -148,9 +148,7 @@ export const cpuLoopOnEventLoop: Rule = {
         messageId: heavy.reason,
         data: { ...heavy.data, name: heavy.data.bound ?? '', context: describeContext(model, scope), advice },
         span: heavy.loop.headSpan,
-        fixes: fixes
-          .map((f) => ({ title: f.title, safe: f.safe && !f.otherFiles, edits: f.edits, ...(f.otherFiles ? { otherFiles: f.otherFiles } : {}) }))
-          .sort((a, b) => Number(b.safe) - Number(a.safe)),
+        fixes: fixes.map((f) => ({ title: f.title, safe: f.safe && !f.otherFiles, edits: f.edits, ...(f.otherFiles ? { otherFiles: f.otherFiles } : {}) })),
       });
     }
     for (const call of model.calls) {
