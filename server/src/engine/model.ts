@@ -70,6 +70,13 @@ export interface OffloadSite {
   via: 'thread' | 'process' | 'worker';
   /** the hand-over API as written, for messages: `asyncio.to_thread`, `executor.submit` */
   api: string;
+  /**
+   * The function may run on several threads (or workers) at the same time: it is handed over in a loop
+   * or comprehension, through a pool's `map`, at two or more sites, or from code that itself runs many
+   * times (an async function, an event-loop callback, another offloaded function). A hand-over made
+   * once, by start-up code or by a plain function (`main()`), leaves it unset.
+   */
+  concurrent?: boolean;
 }
 
 /**
@@ -185,6 +192,98 @@ export interface SyntaxProblem {
   message: string;
 }
 
+/**
+ * State that more than one thread, worker or task can reach, as the source names it. Locals and
+ * parameters are never state (a parameter's object may be shared, but we cannot know).
+ *
+ * - `variable`: a module-level variable (Python: assigned in a function through `global`; JS/TS: a
+ *   module-level `let`/`var`).
+ * - `attribute`: an attribute of an instance (`self.count`, `this.balance`) or of a module-level object
+ *   (`stats.total`).
+ * - `element`: an entry of a container held in a module-level variable or an instance attribute
+ *   (`cache[key]`, `counts[k]`, `self.totals[i]`, a JS `Map`'s `cache.get(k)`/`cache.set(k, …)`), or an
+ *   element of a typed array over a shared `SharedArrayBuffer` (`shared[i]`).
+ */
+export interface StateRef {
+  kind: 'variable' | 'attribute' | 'element';
+  /**
+   * `module`: reached through a module-level name; `instance`: through `self`/`this` (the same
+   * instance may be used by several threads or tasks); `shared-memory`: a SharedArrayBuffer view.
+   */
+  owner: 'module' | 'instance' | 'shared-memory';
+  /**
+   * What identifies the state across the file, for matching a write with the lock guarding the same
+   * state elsewhere: `counter`, `stats.total`, `Counter.self.count` (instance attributes are per class),
+   * `cache[]` (all entries of one container are one state). Equal keys are the same state.
+   */
+  key: string;
+  /** as written at this place, for messages: `counter`, `self.count`, `cache[key]`, `shared[i]` */
+  written: string;
+}
+
+/**
+ * A write to state made in a function (writes in module start-up code are not recorded).
+ *
+ * `update` is a read-modify-write: `n += 1`, `n = n + 1`, `d[k] = d.get(k, 0) + 1`, `a[i]++`,
+ * `self.total = self.total + x`; `store` a plain store of a value that does not read the state
+ * (`a[i] = v`, `flag = True`). Python front ends record updates only; stores matter for shared memory.
+ */
+export interface StateWrite {
+  /** the whole statement (or, for a write inside a larger expression, the expression) */
+  span: Span;
+  /** the innermost function scope the write runs in */
+  scope: number;
+  state: StateRef;
+  op: 'update' | 'store';
+  /** the operator as written: `+=`, `++`, `=`, … */
+  operator: string;
+  /**
+   * Shared memory only: the element type allows `Atomics` (integer typed arrays). False for
+   * `Float32Array`/`Float64Array`, undefined for other state.
+   */
+  atomics?: boolean;
+}
+
+/**
+ * A stretch of code that runs with a lock held: the body of `with lock:` / `async with lock:`, the
+ * statements between `lock.acquire()` and `lock.release()`, the callback of `mutex.runExclusive(…)`.
+ * The front end decides what is a lock (a value of a known lock type, or a name that says it is one).
+ */
+export interface LockRegion {
+  span: Span;
+  /** the scope the region is in */
+  scope: number;
+  /** `thread`: threading.Lock/RLock/Condition/Semaphore…; `async`: asyncio.Lock, async-mutex, … */
+  kind: 'thread' | 'async';
+  /** the lock as written (`lock`, `self._lock`, `Counter._lock`): a fix may reuse it */
+  lock: string;
+}
+
+/**
+ * In async code, a read of state and a write of the same state with an `await` between them, where
+ * the write depends on what was read: another task may change the state while this one waits, and the
+ * write then overwrites that change with a value computed from a stale read.
+ *
+ * - `update`: read and write are one statement: `balance += await f()`, `x = x + await f()`,
+ *   `state = await reduce(state, action)`.
+ * - `stale`: a value read before the await is written back after it, through a local:
+ *   `const b = this.balance; await save(); this.balance = b - amount`.
+ * - `check`: a test of the state before the await decides a write after it (check-then-act):
+ *   `if key not in cache: cache[key] = await compute(key)`, `if (!this.conn) this.conn = await connect()`.
+ *
+ * Re-reading the state after the await (`const b = this.balance` again) ends the race and records nothing.
+ */
+export interface AwaitRace {
+  pattern: 'update' | 'stale' | 'check';
+  state: StateRef;
+  /** the async function the race is in */
+  scope: number;
+  read: Span;
+  /** the `await` expression (or `async for`/`async with` head) between the read and the write */
+  await: Span;
+  write: Span;
+}
+
 /** Everything rules may read about one file. Built once per analysis and thrown away afterwards. */
 export interface SourceModel {
   family: LanguageFamily;
@@ -198,6 +297,12 @@ export interface SourceModel {
   loops: Loop[];
   comments: Comment[];
   syntaxProblems: SyntaxProblem[];
+  /** writes to shared state made in functions, in source order */
+  stateWrites: StateWrite[];
+  /** stretches of code run with a lock held, in source order */
+  lockRegions: LockRegion[];
+  /** read → await → write races in async functions, in source order of their writes */
+  awaitRaces: AwaitRace[];
   /** builds text edits for this file's fixes; rules pass it catalogue data, never syntax nodes */
   fixer: FileFixer;
 }
@@ -207,6 +312,16 @@ export function effectiveScope(model: SourceModel, scopeId: number): FunctionSco
   let scope = model.scopes[scopeId];
   while (scope.kind === 'inline' && scope.parent !== undefined) scope = model.scopes[scope.parent];
   return scope;
+}
+
+/** The innermost lock region of `kind` in `scope` that contains `span`, if any. */
+export function lockAround(model: SourceModel, span: Span, scope: number, kind: LockRegion['kind']): LockRegion | undefined {
+  let found: LockRegion | undefined;
+  for (const r of model.lockRegions) {
+    if (r.span.start > span.start) break;
+    if (r.kind === kind && r.scope === scope && r.span.start <= span.start && span.end <= r.span.end) found = r;
+  }
+  return found;
 }
 
 /** True when code in this scope runs on the event loop after start-up. */

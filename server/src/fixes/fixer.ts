@@ -5,7 +5,7 @@
 // style, parentheses around `await`, which async library the file uses, indentation).
 
 import type { FileChange, TextEdit } from '../engine/finding';
-import type { Call, FunctionScope, Loop, Span } from '../engine/model';
+import type { AwaitRace, Call, FunctionScope, Loop, Span, StateWrite } from '../engine/model';
 import type { FixSpec } from '../engine/catalogue';
 
 export interface BuiltFix {
@@ -18,6 +18,13 @@ export interface SafetyRatedFix extends BuiltFix {
   /** changes to other files; such a fix is never safe */
   otherFiles?: FileChange[];
 }
+
+/**
+ * Which lock a lock fix takes: one the file already uses for the same state (as written in its
+ * LockRegion: `lock`, `self._lock`), or a new module-level one that the fixer declares and names after
+ * the state (`_counter_lock = threading.Lock()`, `const balanceLock = …`).
+ */
+export type LockChoice = { existing: string } | 'new';
 
 export interface FileFixer {
   /**
@@ -40,4 +47,27 @@ export interface FileFixer {
    * work: a nested function, a lambda or closure, a bound method — things that do not pickle.
    */
   switchToProcessPool?(scope: FunctionScope): { fixes: SafetyRatedFix[]; problem: string | undefined };
+  /**
+   * unsynchronized-shared-state (threads): the write's statement run with the lock held (`with lock:`
+   * around it, correctly indented; a new lock declared at module level with its import). Undefined when
+   * the write is not a whole statement of a block.
+   */
+  guardWithLock?(write: StateWrite, lock: LockChoice): SafetyRatedFix | undefined;
+  /**
+   * unsynchronized-shared-state (shared memory): the element write through `Atomics`
+   * (`Atomics.store`, `Atomics.add`, `Atomics.sub`, …), or undefined when no single Atomics call does it.
+   */
+  useAtomics?(write: StateWrite): SafetyRatedFix | undefined;
+  /**
+   * race-across-await, `update` races: the awaited value first, into a fresh local, then the update
+   * from the state as it is then (`x += await f()` → `const d = await f(); x += d`). Undefined when the
+   * awaited expression itself reads the state, or the statement is not a whole statement of a block.
+   */
+  rereadAfterAwait?(race: AwaitRace): SafetyRatedFix | undefined;
+  /**
+   * race-across-await: the statements from the read to the write (whole statements of one block) run
+   * under an async lock (`async with lock:`; a mutex in JS), or undefined when they cannot be wrapped
+   * without changing what the code means (a declaration used after them, a jump out of them).
+   */
+  guardWithAsyncLock?(race: AwaitRace, lock: LockChoice): SafetyRatedFix | undefined;
 }

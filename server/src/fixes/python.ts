@@ -12,10 +12,12 @@
 
 import type { AsyncFlavour, FixSpec } from '../engine/catalogue';
 import type { TextEdit } from '../engine/finding';
-import type { Call, FunctionScope, Loop, Span } from '../engine/model';
+import type { AwaitRace, Call, FunctionScope, Loop, Span, StateWrite } from '../engine/model';
 import { LineIndex } from '../engine/text';
 import type { PythonFileFacts } from '../frontends/python/facts';
-import type { BuiltFix, FileFixer, SafetyRatedFix } from './fixer';
+import type { BuiltFix, FileFixer, LockChoice, SafetyRatedFix } from './fixer';
+import { guardWithAsyncLock, rereadAfterAwait } from './python/await-race';
+import { guardWithLock } from './python/lock';
 import { ImportPlanner } from './python/imports';
 import { moveLoop } from './python/move-loop';
 import { switchToProcessPool } from './python/switch-pool';
@@ -61,6 +63,18 @@ export class PythonFixer implements FileFixer {
 
   switchToProcessPool(scope: FunctionScope): { fixes: SafetyRatedFix[]; problem: string | undefined } {
     return switchToProcessPool(this.facts, this.lines, scope);
+  }
+
+  guardWithLock(write: StateWrite, lock: LockChoice): SafetyRatedFix | undefined {
+    return guardWithLock(this.facts, this.lines, write, lock);
+  }
+
+  rereadAfterAwait(race: AwaitRace): SafetyRatedFix | undefined {
+    return rereadAfterAwait(this.facts, this.lines, race);
+  }
+
+  guardWithAsyncLock(race: AwaitRace, lock: LockChoice): SafetyRatedFix | undefined {
+    return guardWithAsyncLock(this.facts, this.lines, race, lock);
   }
 
   suppress(span: Span, rule: string): BuiltFix {

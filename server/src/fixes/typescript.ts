@@ -13,12 +13,14 @@
 import ts from 'typescript';
 import type { FixSpec } from '../engine/catalogue';
 import type { TextEdit } from '../engine/finding';
-import type { Call, Loop, Span } from '../engine/model';
+import type { AwaitRace, Call, Loop, Span, StateWrite } from '../engine/model';
 import { LineIndex } from '../engine/text';
 import { isStringLike, resolveExpression, skipOuter } from '../frontends/typescript/bindings';
 import type { TsFileFacts } from '../frontends/typescript/facts';
 import { SITE_AWAITED, SITE_AWAIT_ILLEGAL, SITE_NEEDS_PARENS, SITE_STATEMENT, type CallSite } from '../frontends/typescript/walker';
-import type { BuiltFix, FileFixer, SafetyRatedFix } from './fixer';
+import type { BuiltFix, FileFixer, LockChoice, SafetyRatedFix } from './fixer';
+import { useAtomics } from './typescript/atomics';
+import { guardWithAsyncLock, rereadAfterAwait } from './typescript/await-race';
 import { ImportPlanner, newPlan, type ImportPlan } from './typescript/imports';
 import { suppressionEdit } from './typescript/suppress';
 import { moveToWorker } from './typescript/worker-pool';
@@ -116,6 +118,30 @@ export class TypeScriptFixer implements FileFixer {
     }
     this.lineIndex ??= new LineIndex(this.facts.text);
     return { title, edits: [suppressionEdit(this.facts, this.lineIndex, span, rule)] };
+  }
+
+  useAtomics(write: StateWrite): SafetyRatedFix | undefined {
+    return this.guarded((facts, lines) => useAtomics(facts, lines, write));
+  }
+
+  rereadAfterAwait(race: AwaitRace): SafetyRatedFix | undefined {
+    return this.guarded((facts, lines) => rereadAfterAwait(facts, lines, race));
+  }
+
+  guardWithAsyncLock(race: AwaitRace, lock: LockChoice): SafetyRatedFix | undefined {
+    return this.guarded((facts, lines) => guardWithAsyncLock(facts, lines, race, lock));
+  }
+
+  /** a fix that cannot be computed is a missing fix, never a failed analysis */
+  private guarded(build: (facts: TsFileFacts, lines: LineIndex) => SafetyRatedFix | undefined): SafetyRatedFix | undefined {
+    const facts = this.facts;
+    if (!facts) return undefined;
+    this.lineIndex ??= new LineIndex(facts.text);
+    try {
+      return build(facts, this.lineIndex);
+    } catch {
+      return undefined;
+    }
   }
 
   moveLoopOffEventLoop(loop: Loop): SafetyRatedFix[] {

@@ -11,10 +11,12 @@ import type { EcosystemCatalogue } from '../../engine/catalogue';
 import type { Comment, SourceModel, SyntaxProblem } from '../../engine/model';
 import { PythonFixer } from '../../fixes/python';
 import type { Frontend, ParsedSource, SourceInput } from '../frontend';
+import { collectAwaitRaces } from './await-races';
 import { buildModel } from './build';
 import { TreeFacts } from './facts';
 import { loadPythonLanguage } from './parser';
 import { syntaxProblemQuery } from './query';
+import { collectSharedState } from './shared-state';
 
 const MAX_SYNTAX_PROBLEMS = 20;
 
@@ -52,6 +54,9 @@ function emptyModel(input: SourceInput, problems: SyntaxProblem[]): SourceModel 
     loops: [],
     comments: [],
     syntaxProblems: problems,
+    stateWrites: [],
+    lockRegions: [],
+    awaitRaces: [],
     fixer: { build: () => undefined, suppress: (_span, rule) => ({ title: `Disable ${rule} for this line`, edits: [] }) },
   };
 }
@@ -70,6 +75,8 @@ function parsePython(
     const { text } = input;
     const built = buildModel(text, root, catalogue);
     const comments = loopguardComments(text, root);
+    const { stateWrites, lockRegions } = collectSharedState(text, root, built);
+    const awaitRaces = collectAwaitRaces(text, root, built);
     const facts = new TreeFacts(text, tree, built.scopes, comments, built.resolver, built.importNames, built.importedRoots, built.table, built.calls);
     const model: SourceModel = {
       family: 'python',
@@ -81,6 +88,9 @@ function parsePython(
       loops: built.loops,
       comments,
       syntaxProblems: root.hasError ? syntaxProblems(errors, root) : [],
+      stateWrites,
+      lockRegions,
+      awaitRaces,
       fixer: new PythonFixer(facts, catalogue.flavours),
     };
     const owned = tree;

@@ -9,10 +9,12 @@
 import type { SourceModel } from '../../engine/model';
 import { TypeScriptFixer } from '../../fixes/typescript';
 import type { Frontend, ParsedSource, SourceInput } from '../frontend';
+import { collectAwaitRaces } from './await-races';
 import { finishModel } from './contexts';
 import type { TsFileFacts } from './facts';
 import { finishLoops } from './loops';
 import { languageIdFor, parseSource, scriptKindFor, syntaxProblems } from './parse';
+import { collectSharedMemoryWrites } from './shared-memory';
 import { TriviaIndex } from './trivia';
 import { Walker } from './walker';
 
@@ -25,6 +27,8 @@ function analyse(input: SourceInput): SourceModel {
     const walk = new Walker(sf, text).walk();
     const { freeNames } = finishModel(walk, fileName, sf);
     finishLoops(walk.loops, walk.loopCalls, text);
+    const stateWrites = collectSharedMemoryWrites(sf, text, walk);
+    const { awaitRaces, lockRegions } = collectAwaitRaces(sf, text, walk);
     const trivia = new TriviaIndex(sf, text);
     // suppression directives all contain the word; most files never mention it
     const comments = text.includes('loopguard') ? trivia.directiveComments() : [];
@@ -36,6 +40,7 @@ function analyse(input: SourceInput): SourceModel {
     return {
       family: 'javascript', languageId, fileName, text,
       scopes: walk.scopes, calls: walk.calls, loops: walk.loops.map((l) => l.loop), comments, syntaxProblems: syntaxProblems(sf),
+      stateWrites, lockRegions, awaitRaces,
       fixer: new TypeScriptFixer(facts),
     };
   } catch (e) {
@@ -44,7 +49,7 @@ function analyse(input: SourceInput): SourceModel {
     return {
       family: 'javascript', languageId, fileName, text,
       scopes: [{ id: 0, kind: 'module', name: undefined, reason: undefined, span: { start: 0, end: text.length }, parent: undefined, headSpan: { start: 0, end: 0 } }],
-      calls: [], loops: [], comments: [],
+      calls: [], loops: [], comments: [], stateWrites: [], lockRegions: [], awaitRaces: [],
       syntaxProblems: [{ span: { start: 0, end: 0 }, message: `Loopguard could not analyse this file: ${reason}` }],
       fixer: TypeScriptFixer.inert(),
     };
