@@ -5,8 +5,10 @@ import type { Rule } from './rule';
 import { blockingCallInAsync } from './blocking-call-in-async';
 import { cpuBoundWorkInThreadPool } from './cpu-bound-work-in-thread-pool';
 import { cpuLoopOnEventLoop } from './cpu-loop-on-event-loop';
+import { raceAcrossAwait } from './race-across-await';
+import { unsynchronizedSharedState } from './unsynchronized-shared-state';
 
-export const RULES: readonly Rule[] = [blockingCallInAsync, cpuLoopOnEventLoop, cpuBoundWorkInThreadPool];
+export const RULES: readonly Rule[] = [blockingCallInAsync, cpuLoopOnEventLoop, cpuBoundWorkInThreadPool, unsynchronizedSharedState, raceAcrossAwait];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.meta.id);
 
