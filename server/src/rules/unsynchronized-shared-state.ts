@@ -48,8 +48,9 @@
  * ```js
  * import { Worker } from 'node:worker_threads';
  *
- * const shared = new Int32Array(new SharedArrayBuffer(4));
- * const worker = new Worker(new URL('./count.mjs', import.meta.url), { workerData: shared.buffer });
+ * const buffer = new SharedArrayBuffer(4);
+ * const shared = new Int32Array(buffer);
+ * const worker = new Worker(new URL('./count.mjs', import.meta.url), { workerData: buffer });
  * worker.on('message', () => {
  *   shared[0]++;
  * });
@@ -76,8 +77,9 @@
  * ```js
  * import { Worker } from 'node:worker_threads';
  *
- * const shared = new Int32Array(new SharedArrayBuffer(4));
- * const worker = new Worker(new URL('./count.mjs', import.meta.url), { workerData: shared.buffer });
+ * const buffer = new SharedArrayBuffer(4);
+ * const shared = new Int32Array(buffer);
+ * const worker = new Worker(new URL('./count.mjs', import.meta.url), { workerData: buffer });
  * worker.on('message', () => {
  *   Atomics.add(shared, 0, 1);
  * });
