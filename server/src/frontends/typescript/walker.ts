@@ -45,6 +45,22 @@ export interface CallSite {
  */
 export type ClassMethods = Map<string, number>;
 
+/**
+ * An assignment (`=`, `+=`, `??=`, …) or a `++`/`--`, with the lexical scope it is evaluated in, so
+ * that passes over state writes (shared-memory.ts) resolve its target like a call's callee without
+ * walking the tree again. One record per write in the file.
+ */
+export interface WriteSite {
+  node: ts.BinaryExpression | ts.PrefixUnaryExpression | ts.PostfixUnaryExpression;
+  /** what is written: `a[i]` in `a[i] += 1` (as written, parentheses included) */
+  target: ts.Expression;
+  lex: LexScope;
+  /** id of the innermost function scope */
+  scope: number;
+  /** the write is a whole expression statement: its value is unused */
+  statement: boolean;
+}
+
 /** A function handed to a call: what the call and the argument position say about when it runs. */
 export interface FunctionContext {
   site: CallSite;
@@ -81,6 +97,8 @@ export interface WalkResult {
   loops: LoopSite[];
   /** every call made inside a loop, with its innermost loop */
   loopCalls: LoopCall[];
+  /** every assignment and `++`/`--`, in walk order (an outer assignment before the ones in its value) */
+  writes: WriteSite[];
 }
 
 /**
@@ -121,6 +139,7 @@ const A_MODULE_BLOCK = 27;
 const A_WHILE = 28;
 const A_YIELD = 29;
 const A_LABEL = 30;
+const A_UPDATE = 31;
 const ACTIONS = new Uint8Array(SK.Count + 1);
 const MARK_YIELDS = 1;
 const MARK_FUNCTION = 2;
@@ -170,6 +189,8 @@ ACTIONS[SK.WhileStatement] = A_WHILE;
 ACTIONS[SK.DoStatement] = A_WHILE;
 ACTIONS[SK.YieldExpression] = A_YIELD;
 ACTIONS[SK.LabeledStatement] = A_LABEL;
+ACTIONS[SK.PrefixUnaryExpression] = A_UPDATE;
+ACTIONS[SK.PostfixUnaryExpression] = A_UPDATE;
 
 function registerMember(side: ClassMethods, name: string, scopeId: number): void {
   side.set(name, side.has(name) ? -1 : scopeId);
@@ -236,6 +257,7 @@ export class Walker {
   readonly moduleScope: LexScope = newScope(undefined, true);
   readonly loops: LoopSite[] = [];
   readonly loopCalls: LoopCall[] = [];
+  readonly writes: WriteSite[] = [];
 
   private scopeId = 0;
   /** the innermost loop around the node being visited, in this function (or array callback) */
@@ -279,7 +301,7 @@ export class Walker {
     return {
       scopes: this.scopes, calls: this.calls, sites: this.sites, moduleScope: this.moduleScope,
       pending: this.pending, fnScopeIds: this.fnScopeIds, workerHints: this.workerHints, decorated: this.decorated,
-      loops: this.loops, loopCalls: this.loopCalls,
+      loops: this.loops, loopCalls: this.loopCalls, writes: this.writes,
     };
   }
 
@@ -428,6 +450,12 @@ export class Walker {
         this.markLoops(MARK_YIELDS);
         forEachChild(node, this.visit);
         break;
+      case A_UPDATE: {
+        const u = node as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression;
+        if (u.operator === SK.PlusPlusToken || u.operator === SK.MinusMinusToken) this.noteWrite(u, u.operand);
+        forEachChild(node, this.visit);
+        break;
+      }
       case A_LABEL: {
         // `outer: for (…)`: a declaration for the loop goes before its label
         const ls = node as ts.LabeledStatement;
@@ -554,6 +582,10 @@ export class Walker {
     this.arrayLoops.set(fn, site);
   }
 
+  private noteWrite(node: WriteSite['node'], target: ts.Expression): void {
+    this.writes.push({ node, target, lex: this.lex, scope: this.scopeId, statement: this.statementChild === node });
+  }
+
   private setName(fn: ts.Node, name: string | undefined): void {
     this.nameNode = fn;
     this.nameText = name;
@@ -580,6 +612,7 @@ export class Walker {
     for (let i = spine.length - 1; i >= 0; i--) {
       const bin = spine[i];
       const op = bin.operatorToken.kind;
+      if (op >= SK.FirstAssignment && op <= SK.LastAssignment) this.noteWrite(bin, bin.left);
       if (op === SK.EqualsToken) {
         const right = skipOuter(bin.right);
         if (isFunctionLike(right) || right.kind === SK.ClassExpression) {
