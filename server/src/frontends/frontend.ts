@@ -22,6 +22,25 @@ export interface ProjectFacts {
   /** package.json `"type"`: how `.js` files are loaded */
   moduleType: 'module' | 'commonjs';
   fileExists(path: string): boolean;
+  /** the nearest tsconfig.json at or above the file, within the package: how its TypeScript is compiled */
+  tsconfig?: TsconfigFacts;
+}
+
+/** What a TypeScript file's fixes need from its tsconfig.json (after `extends`). Paths are absolute. */
+export interface TsconfigFacts {
+  /** the directory of the tsconfig.json */
+  dir: string;
+  /** `compilerOptions.rootDir` */
+  rootDir?: string;
+  /** the `include` patterns, relative to `dir` (inherited ones rebased); absent when the config has none */
+  include?: readonly string[];
+  /**
+   * `compilerOptions.module`: CommonJS → `commonjs`; ES2015…ESNext and Preserve → `esm`; Node16/18/NodeNext →
+   * `node` (the package's `type` and the file extension decide); AMD, UMD, System → `other`; absent when unset.
+   */
+  module?: 'commonjs' | 'esm' | 'node' | 'other';
+  /** `compilerOptions.verbatimModuleSyntax`: CommonJS output then cannot be written with `import`/`export` */
+  verbatimModuleSyntax?: boolean;
 }
 
 export interface ParsedSource {
