@@ -25,6 +25,7 @@ import {
   splitItems,
 } from './scan';
 import { newScope, ScopeTable, type PyScope } from './scopes';
+import { instanceMethodAt, isMapCall, LocalClasses, markConcurrent, type HandOver, type Receiver } from './shared-state-concurrency';
 
 export interface BuiltModel {
   scopes: FunctionScope[];
@@ -146,7 +147,7 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
   }
 
   // names, arguments, offloading
-  const ctx: Ctx = { text, resolver, table, lambdas, defNames };
+  const ctx: Ctx = { text, resolver, table, lambdas, defNames, classes: new LocalClasses(text, table) };
   const modelCalls: Call[] = new Array<Call>(calls.length);
   for (let i = 0; i < calls.length; i++) {
     const c = calls[i];
@@ -163,8 +164,9 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
     };
   }
   linkTargets(text, table, calls, modelCalls);
-  markOffloaded(ctx, calls, modelCalls);
-  markRunMethods(text, table, resolver);
+  const handOvers = markOffloaded(ctx, calls, modelCalls);
+  markRunMethods(ctx, calls);
+  markConcurrent(text, table, handOvers, found.loops, comprehensions);
 
   const loops =
     found.loops.length === 0 && found.comprehensions.length === 0
@@ -434,6 +436,7 @@ interface Ctx {
   lambdas: Map<number, PyScope>;
   /** names of all defs in the file: an argument that is none of these is not a local function */
   defNames: Set<string>;
+  classes: LocalClasses;
 }
 
 function callArguments(ctx: Ctx, c: CallRec): Argument[] {
@@ -495,8 +498,26 @@ function offloaderOf(c: CallRec): Offloader | undefined {
   return c.method !== undefined && c.receiver !== undefined ? offloaderByMethod(c.method, c.receiver) : undefined;
 }
 
-function markOffloaded(ctx: Ctx, calls: readonly CallRec[], modelCalls: readonly Call[]): void {
+/**
+ * The function a hand-over argument names — a def, a lambda, `self.method`, a method of an instance
+ * of one of the file's classes (`worker.run`, `Worker().run`), through `functools.partial` — and the
+ * object a method is bound to (OffloadSite.concurrent asks whether several threads share it).
+ */
+function offloadTarget(ctx: Ctx, start: number, end: number, scope: number, depth = 0): { fn: PyScope; receiver: Receiver } | undefined {
+  const { text, resolver } = ctx;
+  const wrapper = resolver.callAt(start);
+  if (depth === 0 && wrapper && wrapper.end === end && !wrapper.genexp && wrapper.name !== undefined && FUNCTION_WRAPPERS.has(wrapper.name)) {
+    const first = splitItems(text, wrapper.argsStart + 1, wrapper.end - 1)[0];
+    return first && first.eq < 0 && text.charCodeAt(first.start) !== 42 ? offloadTarget(ctx, first.start, first.end, scope, depth + 1) : undefined;
+  }
+  const fn = functionAt(ctx, start, end, scope);
+  if (fn) return { fn, receiver: fn.kind === 'def' && dottedSegments(text, start, end)?.length === 2 ? { k: 'self' } : { k: 'function' } };
+  return instanceMethodAt(text, ctx.classes, start, end, scope, (at) => resolver.callAt(at));
+}
+
+function markOffloaded(ctx: Ctx, calls: readonly CallRec[], modelCalls: readonly Call[]): HandOver[] {
   const { text } = ctx;
+  const handOvers: HandOver[] = [];
   for (let i = 0; i < calls.length; i++) {
     const c = calls[i];
     const off = offloaderOf(c);
@@ -513,14 +534,17 @@ function markOffloaded(ctx: Ctx, calls: readonly CallRec[], modelCalls: readonly
     }
     if (!arg) continue;
     const valueStart = arg.keyword === undefined ? arg.span.start : skipTrivia(text, text.indexOf('=', arg.span.start) + 1, arg.span.end);
-    const fn = functionAt(ctx, valueStart, arg.span.end, c.scope);
-    if (!fn || fn.isAsync || (fn.kind !== 'def' && fn.kind !== 'lambda')) continue;
+    const target = offloadTarget(ctx, valueStart, arg.span.end, c.scope);
+    const fn = target?.fn;
+    if (!target || !fn || fn.isAsync || (fn.kind !== 'def' && fn.kind !== 'lambda')) continue;
     fn.offloadReason ??= off.reason;
     const via = off.via === 'executor' ? executorKind(ctx, args, c.scope) : off.via;
     if (via !== undefined && fn.offload === undefined) {
       fn.offload = { span: { start: valueStart, end: arg.span.end }, call: { start: c.start, end: c.end }, via, api: modelCalls[i].written };
     }
+    handOvers.push({ fn, call: c, via, receiver: target.receiver, isMap: isMapCall(c) });
   }
+  return handOvers;
 }
 
 /** `run_in_executor(None, …)` runs in the loop's default thread pool; a named executor by its type. */
@@ -538,21 +562,44 @@ function executorKind(ctx: Ctx, args: readonly Argument[], scope: number): 'thre
   return undefined;
 }
 
-/** `class Worker(threading.Thread): def run(self)` — run() runs in the new thread. */
-function markRunMethods(text: string, table: ScopeTable, resolver: Resolver): void {
+/**
+ * `class Worker(threading.Thread): def run(self)` — run() runs in the new thread. Where the file
+ * creates such an object (`Worker(…)`), that call is the hand-over site: each object runs its own
+ * `run` once, so it is not concurrent by itself.
+ */
+function markRunMethods(ctx: Ctx, calls: readonly CallRec[]): void {
+  const { text, table, resolver } = ctx;
+  let started: Map<string, Array<{ cls: PyScope; run: PyScope; via: 'thread' | 'process'; api: string }>> | undefined;
   for (const s of table.scopes) {
     if (s.kind !== 'class' || !s.bases) continue;
     for (const base of s.bases) {
       const parts = dottedSegments(text, base.start, base.end);
       if (!parts) continue;
       const m = resolver.chain(parts, s.parent ?? 0);
-      const reason = m.k === 'qualified' ? RUN_METHOD_BASES.get(m.q) : undefined;
+      const q = m.k === 'qualified' ? m.q : undefined;
+      const reason = q === undefined ? undefined : RUN_METHOD_BASES.get(q);
       if (!reason) continue;
       for (const b of s.names.get('run') ?? []) {
         if (b.k !== 'def') continue;
         const run = table.get(b.scope);
-        if (!run.isAsync) run.offloadReason ??= reason;
+        if (run.isAsync) continue;
+        run.offloadReason ??= reason;
+        if (s.name === undefined) continue;
+        started ??= new Map();
+        const list = started.get(s.name) ?? [];
+        list.push({ cls: s, run, via: q === 'threading.Thread' ? 'thread' : 'process', api: text.slice(base.start, base.end) });
+        started.set(s.name, list);
       }
     }
+  }
+  if (!started) return;
+  for (const c of calls) {
+    if (c.name !== undefined || c.calleeEnd - c.start > 200) continue;
+    const candidates = started.get(text.slice(c.start, c.calleeEnd));
+    if (!candidates) continue;
+    const cls = ctx.classes.instantiated(c);
+    const hit = candidates.find((x) => x.cls === cls);
+    if (!hit || hit.run.offload !== undefined) continue;
+    hit.run.offload = { span: { start: c.start, end: c.calleeEnd }, call: { start: c.start, end: c.end }, via: hit.via, api: hit.api };
   }
 }
