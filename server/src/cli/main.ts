@@ -115,9 +115,9 @@ async function check(args: string[], io: CliIO): Promise<number> {
     if (result.syntaxProblems.length > 0 && format === 'text') {
       io.stderr(`loopguard: ${displayPath(io.cwd, file)} has syntax errors; findings may be incomplete\n`);
     }
-    reports.push({ file: displayPath(io.cwd, file), result });
+    reports.push({ file: displayPath(io.cwd, file), path: file, result });
   }
-  const report: RunReport = { files: reports, durationMs: performance.now() - started, fixed };
+  const report: RunReport = { files: reports, durationMs: performance.now() - started, fixed, cwd: io.cwd, severities: config.severities };
   if (format === 'json') io.stdout(formatJson(report));
   else if (format === 'sarif') io.stdout(formatSarif(report, pkg.version));
   else io.stdout(formatText(report, { color: io.isTTY && !values['no-color'] && !process.env.NO_COLOR }));

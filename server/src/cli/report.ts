@@ -1,11 +1,14 @@
-// What a `loopguard check` run produced, in the shape every output format reads.
+// What a `loopguard check` run produced, in the shape every output format reads, and the exit code
+// it earns.
 
 import type { AnalysisResult } from '../engine/engine';
-import type { Finding } from '../engine/finding';
+import type { Finding, Severity, SeveritySetting } from '../engine/finding';
 
 export interface FileReport {
   /** path as shown to the user: relative to the working directory, with forward slashes */
   file: string;
+  /** absolute path (SARIF needs to know whether `file` is relative to the working directory) */
+  path?: string;
   result: AnalysisResult;
 }
 
@@ -14,6 +17,10 @@ export interface RunReport {
   durationMs: number;
   /** fixes applied by --fix */
   fixed: number;
+  /** the working directory the display paths are relative to (SARIF's %SRCROOT%) */
+  cwd?: string;
+  /** each rule's effective severity after --rule/--select/--ignore (SARIF's configuration overrides) */
+  severities?: Readonly<Record<string, SeveritySetting>>;
 }
 
 /** 1-based line/column (UTF-16 columns) of a finding, as every format prints it. */
@@ -25,4 +32,27 @@ export function findingLocation(result: AnalysisResult, f: Finding): { line: num
 
 export function countFindings(report: RunReport): number {
   return report.files.reduce((n, f) => n + f.result.findings.length, 0);
+}
+
+export function countBySeverity(report: RunReport): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+  for (const f of report.files) for (const x of f.result.findings) counts[x.severity]++;
+  return counts;
+}
+
+export interface ExitPolicy {
+  /** --max-warnings: when set, only errors and more than this many warnings fail the run */
+  maxWarnings?: number;
+}
+
+/**
+ * 0 or 1. By default every finding fails the run: the rules default to `warning`, so ESLint's
+ * "only errors fail" would let CI pass on everything Loopguard reports (and `.ci/run` relies on exit 1
+ * for the examples). `--max-warnings n` opts into ESLint's budget: errors fail, more than n warnings
+ * fail, info and hint never do.
+ */
+export function exitCodeFor(report: RunReport, policy: ExitPolicy = {}): 0 | 1 {
+  if (policy.maxWarnings === undefined) return countFindings(report) > 0 ? 1 : 0;
+  const counts = countBySeverity(report);
+  return counts.error > 0 || counts.warning > policy.maxWarnings ? 1 : 0;
 }
