@@ -1,11 +1,174 @@
-// unsynchronized-shared-state, Python side of the model: writes to shared state made in functions
-// (StateWrite) and the stretches of code that hold a lock (LockRegion, threading and asyncio locks).
-// (stub: being built)
+// unsynchronized-shared-state, Python side of the model: read-modify-writes of shared state made in
+// functions (StateWrite, `op: 'update'` only) and the stretches of code that hold a lock (LockRegion,
+// threading and asyncio locks: locks.ts).
+//
+// Shared state is what another thread can reach by name: a module global assigned through `global`,
+// an attribute or container entry of a module-level object, an attribute or container entry of `self`
+// (keyed per class: `Counter.self.count`). Locals, parameters and `nonlocal` names never are. A write
+// is an update when it reads the state it writes: `n += 1`, `n = n + 1`, `n = f(n)`,
+// `d[k] = d.get(k, 0) + 1`, `self.total = self.total + x`. A store of a fresh value (`d[k] = v`,
+// `flag = True`) and single calls on builtins (`lst.append(x)`, `q.put(x)`) are atomic under the GIL
+// and not recorded. `self` attributes are not recorded in `__init__`, `__new__` and `__post_init__`
+// (nobody else has the instance yet); a classmethod's `cls.x` is per class, like a module-level object.
+//
+// Cost: lock regions come from the text (locks.ts). Writes need a walk over the assignments of the
+// tree; it runs only in files that hand a function to a thread, the only files where the rule can
+// report. Writes are recorded in every function of such a file, not only in the functions threads
+// reach: the rule also asks whether code that is not a thread writes the same state.
 
 import type { Node } from 'web-tree-sitter';
-import type { LockRegion, StateWrite } from '../../engine/model';
+import type { LockRegion, StateRef, StateWrite } from '../../engine/model';
 import type { BuiltModel } from './build';
+import { collectLockRegions } from './locks';
+import { identEnd, readDotted, skipInline } from './scan';
+import type { PyScope } from './scopes';
+import { bindingScope } from './shared-state-concurrency';
 
-export function collectSharedState(_text: string, _root: Node, _built: BuiltModel): { stateWrites: StateWrite[]; lockRegions: LockRegion[] } {
-  return { stateWrites: [], lockRegions: [] };
+export function collectSharedState(text: string, root: Node, built: BuiltModel): { stateWrites: StateWrite[]; lockRegions: LockRegion[] } {
+  const lockRegions = collectLockRegions(text, root, built);
+  const threads = built.scopes.some((s) => s.kind === 'offloaded' && s.offload?.via === 'thread');
+  return { stateWrites: threads ? collectStateWrites(text, root, built) : [], lockRegions };
+}
+
+/** Methods whose `self` nobody else can have yet. */
+const CONSTRUCTORS = new Set(['__init__', '__new__', '__post_init__']);
+
+function collectStateWrites(text: string, root: Node, built: BuiltModel): StateWrite[] {
+  const out: StateWrite[] = [];
+  const { table } = built;
+  for (const node of root.descendantsOfType(['assignment', 'augmented_assignment'])) {
+    if (!node) continue;
+    const start = node.startIndex;
+    const scope = table.at(start);
+    if (scope.kind !== 'def') continue;
+    // most assignments bind locals: decide from the text before asking the tree anything more
+    const target = readDotted(text, start);
+    if (!target) continue;
+    const after = text.charCodeAt(skipInline(text, target.end));
+    const subscripted = after === 91; /* [ */
+    if (target.parts.length === 1 && !subscripted) {
+      if (!scope.globals?.has(target.parts[0])) continue;
+    } else if (!maybeShared(built, scope, target.parts[0])) continue;
+    const write = stateWrite(text, built, node, scope);
+    if (write) out.push(write);
+  }
+  out.sort((a, b) => a.span.start - b.span.start);
+  return out;
+}
+
+/** Can `name`, read in `scope`, be shared: `self` (or `cls`) of a method, or a module-level name? */
+function maybeShared(built: BuiltModel, scope: PyScope, name: string): boolean {
+  const owner = bindingScope(built.table, name, scope.id);
+  if (!owner) return false;
+  if (owner.kind === 'module') return true;
+  const m = built.resolver.meaning(name, scope.id);
+  return m.k === 'self';
+}
+
+/** The method of class `cls` that a scope is (or is nested in). */
+function methodOf(built: BuiltModel, scope: PyScope, cls: number): PyScope | undefined {
+  for (let s: PyScope | undefined = scope; s && s.parent !== undefined; s = built.table.get(s.parent)) {
+    if (s.parent === cls) return s.kind === 'def' ? s : undefined;
+  }
+  return undefined;
+}
+
+function isClassMethod(text: string, def: PyScope): boolean {
+  // the decorator lines directly above the def
+  let lineEnd = text.lastIndexOf('\n', def.start - 1);
+  while (lineEnd > 0) {
+    const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
+    const line = text.slice(lineStart, lineEnd).trim();
+    if (!line.startsWith('@')) return false;
+    if (/^@\s*classmethod\b/.test(line)) return true;
+    lineEnd = lineStart - 1;
+  }
+  return false;
+}
+
+function stateWrite(text: string, built: BuiltModel, node: Node, scope: PyScope): StateWrite | undefined {
+  const stmt = node.parent;
+  if (!stmt || stmt.type !== 'expression_statement') return undefined;
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  if (!left || !right || right.type === 'assignment' || right.type === 'augmented_assignment') return undefined;
+
+  // the target: a dotted name, possibly subscripted (`d[k]`, `self.totals[i][j]`)
+  let base: Node = left;
+  let subscripted = false;
+  while (base.type === 'subscript') {
+    const value = base.childForFieldName('value');
+    if (!value) return undefined;
+    base = value;
+    subscripted = true;
+  }
+  if (base.type !== 'identifier' && base.type !== 'attribute') return undefined;
+  const parts = dottedParts(text, base);
+  if (!parts) return undefined;
+
+  const state = stateRef(text, built, scope, parts, subscripted, text.slice(left.startIndex, left.endIndex));
+  if (!state) return undefined;
+  const augmented = node.type === 'augmented_assignment';
+  if (!augmented && !reads(text, right, parts)) return undefined;
+  const opNode = augmented ? node.childForFieldName('operator') : undefined;
+  return {
+    span: { start: stmt.startIndex, end: stmt.endIndex },
+    scope: scope.id,
+    state,
+    op: 'update',
+    operator: opNode ? text.slice(opNode.startIndex, opNode.endIndex) : '=',
+  };
+}
+
+function stateRef(text: string, built: BuiltModel, scope: PyScope, parts: string[], subscripted: boolean, written: string): StateRef | undefined {
+  const root = parts[0];
+  if (parts.length === 1 && !subscripted) {
+    return scope.globals?.has(root) ? { kind: 'variable', owner: 'module', key: root, written } : undefined;
+  }
+  const owner = bindingScope(built.table, root, scope.id);
+  if (!owner) return undefined;
+  const kind: StateRef['kind'] = subscripted ? 'element' : 'attribute';
+  const suffix = subscripted ? '[]' : '';
+  if (owner.kind === 'module') return { kind, owner: 'module', key: parts.join('.') + suffix, written };
+  const m = built.resolver.meaning(root, scope.id);
+  if (m.k !== 'self' || parts.length < 2) return undefined;
+  const method = methodOf(built, scope, m.cls);
+  if (!method || method.name === undefined || method.name === '__new__') return undefined;
+  const className = built.scopes[m.cls].name ?? 'class';
+  const rest = parts.slice(1).join('.');
+  // a classmethod's `cls.x` is one per class, shared like a module-level object
+  if (isClassMethod(text, method)) return { kind, owner: 'module', key: `${className}.${rest}${suffix}`, written };
+  if (CONSTRUCTORS.has(method.name)) return undefined;
+  return { kind, owner: 'instance', key: `${className}.self.${rest}${suffix}`, written };
+}
+
+/** `a.b.c` as segments, when the node is only names and dots. */
+function dottedParts(text: string, node: Node): string[] | undefined {
+  const raw = text.slice(node.startIndex, node.endIndex);
+  const parts = raw.split('.').map((p) => p.trim());
+  return parts.every((p) => p.length > 0 && identEnd(p, 0) === p.length) ? parts : undefined;
+}
+
+/**
+ * Does the right-hand side read the state: the name (not as an attribute or keyword name: `x.n`,
+ * `f(n=1)`), the same attribute chain, or — for a container entry — the container itself?
+ */
+function reads(text: string, right: Node, parts: readonly string[]): boolean {
+  const wanted = parts.join('.');
+  const raw = text.slice(right.startIndex, right.endIndex);
+  if (!raw.includes(parts[parts.length - 1])) return false;
+  if (parts.length > 1) {
+    for (const n of right.descendantsOfType('attribute')) {
+      if (n && dottedParts(text, n)?.join('.') === wanted) return true;
+    }
+    return false;
+  }
+  for (const n of right.descendantsOfType('identifier')) {
+    if (!n || text.slice(n.startIndex, n.endIndex) !== wanted) continue;
+    const p = n.parent;
+    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.startIndex === n.startIndex) continue;
+    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.startIndex === n.startIndex) continue;
+    return true;
+  }
+  return false;
 }

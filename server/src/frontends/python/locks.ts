@@ -1,0 +1,234 @@
+// LockRegion for Python: the stretches of code that run with a lock held, anywhere in the file.
+//
+// - `with X:` / `async with X:` (kind `thread` / `async`, by the statement's syntax): the body, when
+//   one of the items is a lock.
+// - `X.acquire()` … `X.release()` (`await X.acquire()` for asyncio): the statements after the one that
+//   acquires, up to the release in the same block or in the `finally` of a `try` that follows; without
+//   such a release, up to the end of the block (the release is elsewhere, the lock is still held here).
+//
+// What is a lock: a value of a known lock type (the catalogue's types, or a name or attribute that the
+// file assigns a lock constructor anywhere), a name or attribute whose last segment says it is one
+// (`lock`, `_lock`, `mutex`, `cond`, `sem`…), or `X.get_lock()` (multiprocessing `Value`s). When
+// unsure we count it as a lock: a region too many costs a missed report, a region too few a false one.
+//
+// Cost: `with` statements are found in the text and read from it; the tree is asked only for the body
+// of a `with` that holds a lock and for the statements around `acquire()` calls.
+
+import type { Node } from 'web-tree-sitter';
+import type { LockRegion } from '../../engine/model';
+import type { BuiltModel } from './build';
+import { dottedSegments, headerColon, keywordAt, skipTrivia, splitItems, stepToken } from './scan';
+
+/** Constructors of locks, by resolved qualified name. */
+export const LOCK_CONSTRUCTORS: ReadonlySet<string> = new Set([
+  'threading.Lock',
+  'threading.RLock',
+  'threading.Condition',
+  'threading.Semaphore',
+  'threading.BoundedSemaphore',
+  '_thread.allocate_lock',
+  '_thread.RLock',
+  'multiprocessing.Lock',
+  'multiprocessing.RLock',
+  'multiprocessing.Condition',
+  'multiprocessing.Semaphore',
+  'multiprocessing.BoundedSemaphore',
+  'asyncio.Lock',
+  'asyncio.Condition',
+  'asyncio.Semaphore',
+  'asyncio.BoundedSemaphore',
+  'trio.Lock',
+  'trio.StrictFIFOLock',
+  'trio.Condition',
+  'trio.Semaphore',
+  'trio.CapacityLimiter',
+  'anyio.Lock',
+  'anyio.Condition',
+  'anyio.Semaphore',
+  'anyio.CapacityLimiter',
+]);
+
+/**
+ * A name that says it is a lock: `lock`, `_lock`, `rlock`, `state_lock`, `lock_a`, `lock2`, `mutex`,
+ * `mtx`, `cond`, `condition`, `cv`, `sem`, `semaphore`, `limiter`. Not `clock`, `block`, `unlock`.
+ */
+export function looksLikeLock(name: string): boolean {
+  const n = name.replace(/^_+/, '').replace(/_?\d+$/, '').toLowerCase();
+  if (n.endsWith('lock')) return !/(?:clock|block|unlock)$/.test(n);
+  return /^(?:r?lock|mutex|mtx|sem)_/.test(n) || /(?:mutex|semaphore|condition)$/.test(n) || /(?:^|_)(?:mtx|cond|cv|sem|sema|limiter)$/.test(n);
+}
+
+interface LockKnowledge {
+  built: BuiltModel;
+  /** last segments of the names and attributes the file assigns a lock constructor (`_lock`, `mu`) */
+  assigned: Set<string>;
+}
+
+/** The names the file assigns a lock constructor to: `x = threading.Lock()`, `self._mu = asyncio.Lock()`, `m: Lock = Lock()`. */
+function assignedLocks(text: string, built: BuiltModel): Set<string> {
+  const out = new Set<string>();
+  for (const c of built.calls) {
+    if (c.name === undefined || !LOCK_CONSTRUCTORS.has(c.name)) continue;
+    const lineStart = text.lastIndexOf('\n', c.span.start - 1) + 1;
+    const m = /^\s*([\w.]+)\s*(?::[^=\n]*)?=\s*$/u.exec(text.slice(lineStart, c.span.start));
+    if (m) out.add(m[1].slice(m[1].lastIndexOf('.') + 1));
+  }
+  return out;
+}
+
+/** Is the expression `text[start, end)`, read in `scope`, a lock? */
+function isLock(text: string, k: LockKnowledge, start: number, end: number, scope: number): boolean {
+  const parts = dottedSegments(text, start, end);
+  if (!parts) {
+    // `counter.get_lock()`: the lock of a multiprocessing Value
+    return /^[\w.\s]+\.\s*get_lock\s*\(\s*\)$/u.test(text.slice(start, end));
+  }
+  const last = parts[parts.length - 1];
+  if (looksLikeLock(last) || k.assigned.has(last)) return true;
+  const m = k.built.resolver.chain(parts, scope);
+  return m.k === 'instance' && LOCK_CONSTRUCTORS.has(m.type);
+}
+
+/** The value of a `with` item: the item without its `as target`. */
+function itemValue(text: string, start: number, end: number): { start: number; end: number } {
+  let depth = 0;
+  for (let i = start; i < end; ) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    else if (depth === 0 && c === 97 /* a */ && keywordAt(text, i, 'as') && i > start && /\s/.test(text[i - 1])) {
+      let e = i;
+      while (e > start && /\s/.test(text[e - 1])) e--;
+      return { start, end: e };
+    }
+    i = stepToken(text, i, end);
+  }
+  return { start, end };
+}
+
+/** The items of a `with` header `text[start, end)`, unwrapping `with (a as x, b):`. */
+function withItems(text: string, start: number, end: number): Array<{ start: number; end: number }> {
+  let items = splitItems(text, start, end);
+  if (items.length === 1 && text.charCodeAt(items[0].start) === 40 /* ( */) {
+    const inner = splitItems(text, items[0].start + 1, items[0].end - 1);
+    if (text.charCodeAt(items[0].end - 1) === 41 /* ) */ && inner.length > 0) items = inner;
+  }
+  return items.map((it) => itemValue(text, it.start, it.end));
+}
+
+const WITH_LINE = /^[ \t]*(?:async[ \t]+)?with\b/gmu;
+
+export function collectLockRegions(text: string, root: Node, built: BuiltModel): LockRegion[] {
+  const out: LockRegion[] = [];
+  const k: LockKnowledge = { built, assigned: assignedLocks(text, built) };
+  withRegions(text, root, k, out);
+  acquireRegions(text, root, k, out);
+  out.sort((a, b) => a.span.start - b.span.start || b.span.end - a.span.end);
+  return out;
+}
+
+function withRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion[]): void {
+  if (!text.includes('with')) return;
+  WITH_LINE.lastIndex = 0;
+  for (let m = WITH_LINE.exec(text); m; m = WITH_LINE.exec(text)) {
+    const stmtStart = m.index + m[0].length - m[0].trimStart().length;
+    const isAsync = text.startsWith('async', stmtStart);
+    const headStart = m.index + m[0].length;
+    const colon = headerColon(text, headStart, text.length);
+    if (colon < 0) continue;
+    const scope = k.built.table.at(stmtStart).id;
+    let lock: string | undefined;
+    for (const item of withItems(text, skipTrivia(text, headStart, colon), colon)) {
+      if (item.end > item.start && isLock(text, k, item.start, item.end, scope)) {
+        lock = text.slice(item.start, item.end);
+        break;
+      }
+    }
+    if (lock === undefined) continue;
+    // the text can be fooled by a docstring; the tree cannot
+    const node = statementAt(root, stmtStart, 'with_statement');
+    const body = node?.childForFieldName('body');
+    if (!node || !body) continue;
+    out.push({ span: { start: body.startIndex, end: body.endIndex }, scope, kind: isAsync ? 'async' : 'thread', lock });
+    WITH_LINE.lastIndex = Math.max(WITH_LINE.lastIndex, colon);
+  }
+}
+
+/** The node of `type` that starts exactly at `start`. */
+function statementAt(root: Node, start: number, type: string): Node | undefined {
+  for (let n: Node | null = root.descendantForIndex(start); n; n = n.parent) {
+    if (n.startIndex !== start) return undefined;
+    if (n.type === type) return n;
+  }
+  return undefined;
+}
+
+const BLOCKS = new Set(['block', 'module']);
+
+/** The statement (a direct child of a block) that contains the node. */
+function statementOf(node: Node): Node | undefined {
+  for (let n: Node | null = node; n; n = n.parent) {
+    const p = n.parent;
+    if (p && BLOCKS.has(p.type)) return n;
+  }
+  return undefined;
+}
+
+function acquireRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion[]): void {
+  const { calls } = k.built;
+  for (let i = 0; i < calls.length; i++) {
+    const a = calls[i];
+    if (!a.written.endsWith('.acquire')) continue;
+    const receiver = a.written.slice(0, -'.acquire'.length);
+    const callNode = statementAt(root, a.span.start, 'call') ?? callCovering(root, a.span.start, a.span.end);
+    const stmt = callNode && statementOf(callNode);
+    const block = stmt?.parent;
+    if (!stmt || !block) continue;
+    const releaseName = `${receiver}.release`;
+    let chosen: Node | undefined;
+    let last: Node | undefined;
+    for (let j = i + 1; j < calls.length; j++) {
+      const r = calls[j];
+      if (r.span.start >= block.endIndex) break;
+      if (r.scope !== a.scope || r.written !== releaseName || r.args.length > 0 || r.span.start < stmt.endIndex) continue;
+      const rNode = callCovering(root, r.span.start, r.span.end);
+      const rStmt = rNode && statementOf(rNode);
+      if (!rStmt) continue;
+      last = rStmt;
+      if (sameNode(rStmt.parent, block) || releasedInFinally(rStmt, block)) {
+        chosen = rStmt;
+        break;
+      }
+    }
+    const end = (chosen ?? last)?.startIndex;
+    // an `acquire()` without a matching `release()` counts only on something that is clearly a lock
+    if (end === undefined && !isLock(text, k, a.calleeSpan.start, a.calleeSpan.end - '.acquire'.length, a.scope)) continue;
+    // the statements in between, without the blank space around them
+    let start = stmt.endIndex;
+    let stop = end ?? block.endIndex;
+    while (start < stop && /\s/.test(text[start])) start++;
+    while (stop > start && /\s/.test(text[stop - 1])) stop--;
+    if (stop <= start) continue;
+    const span = { start, end: stop };
+    out.push({ span, scope: a.scope, kind: a.awaited ? 'async' : 'thread', lock: receiver });
+  }
+}
+
+/** `try: … finally: lock.release()` where the `try` is a statement of `block`. */
+function releasedInFinally(stmt: Node, block: Node): boolean {
+  const fin = stmt.parent?.parent;
+  if (!fin || fin.type !== 'finally_clause') return false;
+  return sameNode(fin.parent?.parent ?? null, block);
+}
+
+function sameNode(a: Node | null | undefined, b: Node): boolean {
+  return !!a && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
+}
+
+function callCovering(root: Node, start: number, end: number): Node | undefined {
+  for (let n: Node | null = root.descendantForIndex(start, Math.max(start, end - 1)); n; n = n.parent) {
+    if (n.type === 'call' && n.startIndex === start && n.endIndex === end) return n;
+    if (n.startIndex < start || n.endIndex > end) return undefined;
+  }
+  return undefined;
+}
