@@ -1,10 +1,12 @@
-// The `loopguard` command: the same engine as the language server, for CI and the terminal.
+// The `loopguard` command: the same engine as the language server, for CI, hooks and the terminal.
 //
-//   loopguard check [paths…] [--format text|json|sarif] [--fix] [--rule id=severity]…
+//   loopguard check [paths…] [--format text|json|sarif|github|junit] [--fix] [--rule id=severity]…
+//                   [--select ids] [--ignore ids] [--max-warnings n] [--stdin-filename path]
 //   loopguard rules                 list the rules
 //   loopguard --stdio               run the language server over stdin/stdout (for other editors)
 //
-// Exit codes: 0 no findings, 1 findings, 2 usage or internal error.
+// Exit codes: 0 no findings, 1 findings (with --max-warnings: errors, or more warnings than allowed),
+// 2 usage or internal error.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,16 +14,21 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pkg from '../../../package.json';
 import { resolveSettings, toAnalysisConfig, type AnalysisConfig } from '../engine/config';
-import { Engine } from '../engine/engine';
+import { Engine, type AnalysisResult } from '../engine/engine';
 import { fixAll, pickSafeFix } from '../engine/fix-all';
 import { projectFactsFor } from '../engine/project';
 import type { SourceInput } from '../frontends/frontend';
-import { RULES } from '../rules/registry';
+import { RULES, RULE_IDS } from '../rules/registry';
 import { collectFiles } from './files';
+import { formatGithub } from './formats/github';
 import { formatJson } from './formats/json';
+import { formatJunit } from './formats/junit';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
-import { countFindings, type FileReport, type RunReport } from './report';
+import { countBySeverity, exitCodeFor, type FileReport, type RunReport } from './report';
+
+const FORMATS = ['text', 'json', 'sarif', 'github', 'junit'] as const;
+type Format = (typeof FORMATS)[number];
 
 const USAGE = `Usage:
   loopguard check [paths...] [options]   analyse files and folders (default: .)
@@ -29,14 +36,20 @@ const USAGE = `Usage:
   loopguard --stdio                      run the language server over stdin/stdout
 
 Options for check:
-  --format <text|json|sarif>   output format (default: text)
+  --format <name>              output format: text (default), json, sarif, github, junit
   --fix                        apply the safe fixes in place, then report what is left
   --rule <id>=<severity>       set a rule's severity: error, warning, info, hint or off (repeatable)
+  --select <ids>               run only these rules (comma-separated, repeatable)
+  --ignore <ids>               do not run these rules (comma-separated, repeatable; wins over --select)
+  --max-warnings <n>           fail only on errors or on more than n warnings (info and hint never fail)
+  --stdin-filename <path>      read the source from stdin and analyse it as <path>; with --fix, print
+                               the fixed source to stdout and the report to stderr
   --no-color                   plain text output
   -h, --help                   show this help
   -v, --version                print the version
 
-Exit codes: 0 no findings, 1 findings, 2 usage or internal error.
+Exit codes: 0 no findings; 1 findings (with --max-warnings: errors, or more warnings than n);
+2 usage or internal error.
 `;
 
 class UsageError extends Error {}
@@ -46,6 +59,8 @@ export interface CliIO {
   stderr: (s: string) => void;
   cwd: string;
   isTTY: boolean;
+  /** the whole of standard input, for --stdin-filename */
+  readStdin?: () => Promise<string>;
 }
 
 function displayPath(cwd: string, file: string): string {
@@ -63,6 +78,47 @@ function parseRuleOptions(values: readonly string[]): Record<string, string> {
   return rules;
 }
 
+/** --select/--ignore values: comma-separated and repeatable; every id must be a known rule. */
+function parseRuleIds(flag: string, values: readonly string[]): Set<string> {
+  const ids = new Set<string>();
+  for (const v of values) {
+    for (const id of v.split(',').map((x) => x.trim())) {
+      if (!id) continue;
+      if (!RULE_IDS.includes(id)) throw new UsageError(`${flag}: unknown rule id "${id}" (known: ${RULE_IDS.join(', ')})`);
+      ids.add(id);
+    }
+  }
+  if (ids.size === 0) throw new UsageError(`${flag} expects rule ids, e.g. ${flag} ${RULE_IDS[0]}`);
+  return ids;
+}
+
+function parseMaxWarnings(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--max-warnings expects a whole number of 0 or more; got "${value}"`);
+  return Number(value);
+}
+
+interface Analysed {
+  result: AnalysisResult;
+  /** the text after --fix (the input when nothing was fixed) */
+  text: string;
+  applied: number;
+}
+
+function analyseText(engine: Engine, file: string, text: string, config: AnalysisConfig, fix: boolean): Analysed {
+  const project = projectFactsFor(file);
+  const input = (t: string): SourceInput => ({ fileName: file, text: t, ...(project ? { project } : {}) });
+  let applied = 0;
+  if (fix) {
+    const out = fixAll(engine, input(text), config, pickSafeFix);
+    if (out.applied > 0) {
+      text = out.text;
+      applied = out.applied;
+    }
+  }
+  return { result: engine.analyse(input(text), config), text, applied };
+}
+
 async function check(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -71,59 +127,105 @@ async function check(args: string[], io: CliIO): Promise<number> {
       format: { type: 'string', default: 'text' },
       fix: { type: 'boolean', default: false },
       rule: { type: 'string', multiple: true, default: [] },
+      select: { type: 'string', multiple: true },
+      ignore: { type: 'string', multiple: true },
+      'max-warnings': { type: 'string' },
+      'stdin-filename': { type: 'string' },
       'no-color': { type: 'boolean', default: false },
     },
   });
-  const format = values.format ?? 'text';
-  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format must be text, json or sarif; got "${format}"`);
-  const { settings, problems } = resolveSettings({ rules: parseRuleOptions(values.rule ?? []) });
+  const format = (values.format ?? 'text') as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got "${values.format}"`);
+  const maxWarnings = parseMaxWarnings(values['max-warnings']);
+  const rules = parseRuleOptions(values.rule ?? []);
+  // --select and --ignore switch rules off, so a rule left out costs nothing and its fixes are not applied
+  const selected = values.select ? parseRuleIds('--select', values.select) : undefined;
+  const ignored = values.ignore ? parseRuleIds('--ignore', values.ignore) : new Set<string>();
+  for (const id of RULE_IDS) if ((selected && !selected.has(id)) || ignored.has(id)) rules[id] = 'off';
+  const { settings, problems } = resolveSettings({ rules });
   // an unknown rule id or severity on the command line is a usage error, not a warning
   if (problems.length) throw new UsageError(problems.join('\n'));
-  const resolved = toAnalysisConfig(settings);
-  const config: AnalysisConfig = resolved.config;
+  const config: AnalysisConfig = toAnalysisConfig(settings).config;
+
+  const stdinName = values['stdin-filename'];
+  if (stdinName !== undefined) {
+    if (!stdinName) throw new UsageError('--stdin-filename expects the path the source on stdin stands for');
+    if (positionals.some((p) => p !== '-')) throw new UsageError('--stdin-filename reads the source from stdin: give no paths');
+    if (!io.readStdin) throw new UsageError('--stdin-filename: standard input is not available');
+  }
 
   const started = performance.now();
   const engine = await Engine.create();
-  const targets = positionals.length ? positionals : ['.'];
-  const { files, missing } = collectFiles(
-    targets.map((p) => path.resolve(io.cwd, p)),
-    (f) => engine.supports(f),
-  );
-  if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
-
   const reports: FileReport[] = [];
   let fixed = 0;
-  for (const file of files) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      io.stderr(`loopguard: cannot read ${displayPath(io.cwd, file)}: ${(e as Error).message}\n`);
-      continue;
-    }
-    const project = projectFactsFor(file);
-    const input = (t: string): SourceInput => ({ fileName: file, text: t, ...(project ? { project } : {}) });
-    if (values.fix) {
-      const out = fixAll(engine, input(text), config, pickSafeFix);
+  let fixedStdin: string | undefined;
+  if (stdinName !== undefined && io.readStdin) {
+    const file = path.resolve(io.cwd, stdinName);
+    const out = analyseText(engine, file, await io.readStdin(), config, values.fix ?? false);
+    fixed = out.applied;
+    if (values.fix) fixedStdin = out.text;
+    reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
+  } else {
+    const targets = positionals.length ? positionals : ['.'];
+    const { files, missing } = collectFiles(
+      targets.map((p) => path.resolve(io.cwd, p)),
+      (f) => engine.supports(f),
+    );
+    if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
+    for (const file of files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        io.stderr(`loopguard: cannot read ${displayPath(io.cwd, file)}: ${(e as Error).message}\n`);
+        continue;
+      }
+      const out = analyseText(engine, file, text, config, values.fix ?? false);
       if (out.applied > 0) {
         fs.writeFileSync(file, out.text);
-        text = out.text;
         fixed += out.applied;
       }
+      reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
     }
-    const result = engine.analyse(input(text), config);
-    if (result.syntaxProblems.length > 0 && format === 'text') {
-      io.stderr(`loopguard: ${displayPath(io.cwd, file)} has syntax errors; findings may be incomplete\n`);
-    }
-    reports.push({ file: displayPath(io.cwd, file), path: file, result });
   }
+  for (const r of reports) {
+    if (r.result.syntaxProblems.length > 0 && format === 'text') {
+      io.stderr(`loopguard: ${r.file} has syntax errors; findings may be incomplete\n`);
+    }
+  }
+
   const report: RunReport = { files: reports, durationMs: performance.now() - started, fixed, cwd: io.cwd, severities: config.severities };
-  if (format === 'json') io.stdout(formatJson(report));
-  else if (format === 'sarif') io.stdout(formatSarif(report, pkg.version));
-  else io.stdout(formatText(report, { color: io.isTTY && !values['no-color'] && !process.env.NO_COLOR }));
+  // with --stdin-filename --fix, stdout carries the fixed source (for editors and hooks), so the report goes to stderr
+  const write = fixedStdin === undefined ? io.stdout : io.stderr;
+  const color = fixedStdin === undefined && io.isTTY && !values['no-color'] && !process.env.NO_COLOR;
+  write(render(format, report, color));
+  if (fixedStdin !== undefined) io.stdout(fixedStdin);
+
   const internal = reports.some((r) => r.result.ruleErrors.length > 0);
   if (internal) io.stderr('loopguard: a rule failed on some files (see above); other rules still ran\n');
-  return countFindings(report) > 0 ? 1 : 0;
+  const code = exitCodeFor(report, { maxWarnings });
+  if (maxWarnings !== undefined) {
+    const counts = countBySeverity(report);
+    if (counts.error === 0 && counts.warning > maxWarnings) {
+      io.stderr(`loopguard: ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
+    }
+  }
+  return code;
+}
+
+function render(format: Format, report: RunReport, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report);
+    case 'sarif':
+      return formatSarif(report, pkg.version);
+    case 'github':
+      return formatGithub(report);
+    case 'junit':
+      return formatJunit(report);
+    case 'text':
+      return formatText(report, { color });
+  }
 }
 
 function listRules(io: CliIO): number {
@@ -171,6 +273,12 @@ function startServer(): void {
   require(server);
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The process entry point (bin/loopguard.js calls it). */
 export function main(argv: string[] = process.argv.slice(2)): void {
   if (argv.includes('--stdio') || argv.includes('--node-ipc') || argv[0] === 'server') {
@@ -182,6 +290,7 @@ export function main(argv: string[] = process.argv.slice(2)): void {
     stderr: (s) => process.stderr.write(s),
     cwd: process.cwd(),
     isTTY: Boolean(process.stdout.isTTY),
+    readStdin,
   }).then((code) => {
     process.exitCode = code;
   });
