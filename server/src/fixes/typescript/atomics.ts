@@ -107,7 +107,7 @@ function commentsIn(src: string, start: number, end: number): string[] {
 function replaceKeeping(src: string, start: number, end: number, newText: string, last = false): TextEdit {
   const comments = commentsIn(src, start, end);
   if (comments.length === 0) return { start, end, newText };
-  let tail = (newText.endsWith(' ') ? '' : ' ') + comments.join('');
+  let tail = (/[ (]$/.test(newText) ? '' : ' ') + comments.join('');
   // after the last operand nothing follows on the line but the statement's end
   if (last && tail.endsWith(' ')) tail = tail.slice(0, -1);
   return { start, end, newText: newText + tail };

@@ -41,8 +41,9 @@
 //   data (`for (const x of workerData.data) hist[x]++`) overlaps other workers: recorded.
 // - hand-rolled synchronisation: no write is recorded in a function that waits, notifies or swaps
 //   (`Atomics.wait`/`waitAsync`/`notify`/`compareExchange`/`exchange`) or calls something named like a lock
-//   (`lock()`, `mutex.acquire()`, `spinLock(l)`, `release()`), nor in the functions such a function calls
-//   directly: those writes are probably inside a critical section. A plain store in a function that also
+//   (`lock()`, `mutex.acquire()`, `spinLock(l)`, `release()`), nor in a callback handed to such a call
+//   (`withLock(() => …)`), nor in the functions that a function which swaps or locks calls directly:
+//   those writes are probably inside a critical section. A plain store in a function that also
 //   publishes through another `Atomics` write (`data[i] = v; Atomics.store(ctrl, 0, i)`) is the
 //   standard hand-off and is not recorded; updates there are.
 // `Atomics.*` calls themselves are never writes.
@@ -476,14 +477,16 @@ class SharedMemoryPass {
   }
 
   /**
-   * Functions with hand-rolled synchronisation: `lock` — waits, swaps, notifies or calls a lock (and the
-   * functions they call directly); otherwise the arrays (as written) the function writes with other
-   * `Atomics` calls, which publish its plain stores to other arrays.
+   * Functions with hand-rolled synchronisation: `lock` — waits, notifies, swaps or calls a lock, or is
+   * the callback of a lock-named call (`withLock(() => …)`); the functions that a function which
+   * acquires (swaps or calls a lock) calls directly are `lock` too. Otherwise: the arrays (as written)
+   * the function writes with other `Atomics` calls, which publish its plain stores to other arrays.
    */
   private synchronisedFunctions(): Map<number, 'lock' | Set<string>> {
     const out = new Map<number, 'lock' | Set<string>>();
-    const calls = this.walk.calls;
-    const sites = this.walk.sites;
+    const acquiring = new Set<number>();
+    const { calls, sites, pending, fnScopeIds } = this.walk;
+    let callbacks: Map<ts.Node, number> | undefined;
     for (let i = 0; i < calls.length; i++) {
       const c = calls[i];
       const fn = this.fnOf(c.scope);
@@ -491,8 +494,10 @@ class SharedMemoryPass {
       if (name !== undefined && name.startsWith('Atomics.')) {
         const m = name.slice(8);
         const seen = out.get(fn);
-        if (ATOMICS_SYNC.has(m)) out.set(fn, 'lock');
-        else if (ATOMICS_WRITE.has(m) && seen !== 'lock') {
+        if (ATOMICS_SYNC.has(m)) {
+          out.set(fn, 'lock');
+          if (m === 'compareExchange' || m === 'exchange') acquiring.add(fn);
+        } else if (ATOMICS_WRITE.has(m) && seen !== 'lock') {
           const first = sites[i].node.arguments?.[0];
           const array = first && skipOuter(first);
           const set = seen ?? new Set<string>();
@@ -503,10 +508,24 @@ class SharedMemoryPass {
       }
       if (c.isNew) continue;
       const last = c.written.slice(c.written.lastIndexOf('.') + 1).trim();
-      if (LOCK_CALL.test(last)) out.set(fn, 'lock');
+      if (!LOCK_CALL.test(last)) continue;
+      out.set(fn, 'lock');
+      acquiring.add(fn);
+      // `withLock(() => { … })`, `mutex.runExclusive(fn)`: the callback runs with the lock held
+      for (const arg of sites[i].node.arguments ?? []) {
+        let f: ts.Node | undefined = skipOuter(arg);
+        if (f.kind === SK.Identifier) f = lookup(sites[i].lex, (f as ts.Identifier).text)?.fn;
+        if (!f) continue;
+        if (!callbacks) {
+          callbacks = new Map();
+          for (const p of pending) callbacks.set(p.fn, p.scope.id);
+        }
+        const id = callbacks.get(f) ?? fnScopeIds.get(f);
+        if (id !== undefined) out.set(this.fnOf(id), 'lock');
+      }
     }
     for (const c of calls) {
-      if (c.target !== undefined && out.get(this.fnOf(c.scope)) === 'lock') out.set(this.fnOf(c.target), 'lock');
+      if (c.target !== undefined && acquiring.has(this.fnOf(c.scope))) out.set(this.fnOf(c.target), 'lock');
     }
     return out;
   }
