@@ -245,6 +245,19 @@ describe('shared memory: when a write in a worker races', () => {
     assert.deepEqual(writes(le, 'w.mjs'), []);
   });
 
+  it('values we cannot follow decide nothing; a counter computed from itself is not per-worker', () => {
+    const text = lines(
+      ...WORKER,
+      'const a = new Int32Array(workerData.buf);',
+      'const [lo, hi] = workerData.range;',
+      'for (let i = lo; i < hi; i++) a[i] = 1;',
+      'let mine; mine = workerData.index + 1; a[mine] = 2;',
+      'let next = 0;',
+      'function step() { next = next + 1; a[next]++; }',
+    );
+    assert.deepEqual(writes(text, 'w.mjs'), ['7: a[next] update ++']);
+  });
+
   it('per-worker writes race when another write to the same array overlaps other workers', () => {
     const text = lines(
       ...WORKER,

@@ -189,6 +189,8 @@ class SharedMemoryPass {
   private readonly assigned = new Map<Binding, Array<{ value: ts.Expression; lex: LexScope } | null>>();
   private readonly messageParams = new Set<Binding>();
   private readonly origins = new Map<Binding, Origin | null>();
+  /** memo of bindingFlags */
+  private readonly flags = new Map<Binding, number>();
   /** where each buffer made here is handed to another thread */
   private readonly handOvers = new Map<ts.Node, CallSite[]>();
   /** scopes whose body runs like their parent's: inline callbacks and array-method callbacks */
@@ -670,24 +672,38 @@ class SharedMemoryPass {
   }
 
   private bindingFlags(b: Binding, depth: number): number {
+    const memo = this.flags.get(b);
+    if (memo !== undefined) return memo;
+    // a binding computed from itself (`i = i + 1`) adds nothing the rest of its values do not
+    this.flags.set(b, 0);
+    const f = this.computeBindingFlags(b, depth);
+    this.flags.set(b, f);
+    return f;
+  }
+
+  private computeBindingFlags(b: Binding, depth: number): number {
     const t = b.kind === 'import' || b.kind === 'alias' ? resolveBinding(b) : undefined;
     if (isWorkerThreads(t, 'workerData') || isWorkerThreads(t, 'threadId')) return PER_WORKER;
     if (this.messageParams.has(b)) return PER_WORKER;
     if (b.kind === 'param') return UNKNOWN;
-    if (b.kind === 'alias' && b.init && b.initScope) {
-      const f = this.valueFlags(b.init, b.initScope, depth + 1);
-      // `const { start } = msg`: a field of per-worker values is per-worker
-      return f;
-    }
+    if (b.kind !== 'alias' && b.kind !== 'local') return 0;
+    let flags = 0;
+    // `const { start } = msg`: a field of per-worker values is per-worker
+    if (b.kind === 'alias' && b.init && b.initScope) flags |= this.valueFlags(b.init, b.initScope, depth + 1);
+    const assigned = this.assigned.get(b);
+    for (const a of assigned ?? []) if (a) flags |= this.valueFlags(a.value, a.lex, depth + 1);
     if (b.kind === 'local') {
-      // a for-of variable over per-worker data takes its values from it
-      const loop = this.walk.loops.find((l) => l.lex === b.scope && l.loop.kind === 'for-of' && l.node.kind === SK.ForOfStatement);
+      // a for-of/for-in variable takes its values from what it iterates: per-worker data stays data
+      const loop = this.walk.loops.find((l) => l.lex === b.scope && (l.node.kind === SK.ForOfStatement || l.node.kind === SK.ForInStatement));
       if (loop) {
         const f = this.valueFlags((loop.node as ts.ForOfStatement).expression, loop.lex, depth + 1);
-        return (f & (PER_WORKER | DATA) ? DATA : 0) | (f & UNKNOWN);
+        flags |= (f & (PER_WORKER | DATA) ? DATA : 0) | (f & UNKNOWN);
+      } else if (!assigned) {
+        // declared without a value we can follow (`const [start, end] = workerData.range`, `catch (e)`)
+        flags |= UNKNOWN;
       }
     }
-    return 0;
+    return flags;
   }
 }
 
