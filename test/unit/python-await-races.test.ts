@@ -130,6 +130,13 @@ describe('python await races: update (one statement reads before its await)', ()
     );
   });
 
+  it("a classmethod's cls.x is one per class", () => {
+    assert.deepEqual(
+      races(['class Pool:', '    @classmethod', '    async def grow(cls):', '        cls.size += await more()']).map((r) => [r.owner, r.key, r.written]),
+      [['module', 'Pool.size', 'cls.size']],
+    );
+  });
+
   it('a read after the await is fresh: x = await f() + x', () => {
     assert.deepEqual(brief(['x = 0', 'async def f():', '    global x', '    x = await g() + x']), []);
   });
@@ -331,6 +338,22 @@ describe('python await races: check-then-act', () => {
         '    return value',
       ]).map((r) => [r.pattern, r.read, r.await, r.line]),
       [['check', 'key in _cache', 'await fetch(key)', 6]],
+    );
+  });
+
+  it("an early exit that writes the state itself is a hand-off's fast path, not a check", () => {
+    assert.deepEqual(
+      brief([
+        'class Lock:',
+        '    async def acquire(self):',
+        '        if not self._locked:',
+        '            self._locked = True',
+        '            return True',
+        '        await self._waiter()',
+        '        self._locked = True',
+        '        return True',
+      ]),
+      [],
     );
   });
 

@@ -26,7 +26,8 @@
 //   await ends the race. Writing back the very value saved (`old = self.state; …; self.state = old`)
 //   is a restore, not a lost update, and is not recorded.
 // - `check`: the nearest test of the same state that decides the write — an `if`/`elif` whose body
-//   holds it, or an earlier `if` that leaves the block (`if key in cache: return cache[key]`) — and an
+//   holds it, or an earlier `if` that leaves the block (`if key in cache: return cache[key]`) without
+//   writing the state itself (that is a hand-off's fast path, as in a lock's `acquire`) — and an
 //   await that certainly runs between the test and the write (in the test after the read, which an
 //   `and` makes certain too, or on the way down as for `stale`). The nearest test counts: a test
 //   repeated after the await (double-checked) ends the race.
@@ -235,9 +236,28 @@ class FunctionRaces {
     if (m.k === 'self') {
       if (parts.length < 2) return undefined;
       const cls = this.built.scopes[m.cls]?.name ?? '?';
-      return { owner: 'instance', key: `${cls}.self.${parts.slice(1).join('.')}` };
+      const rest = parts.slice(1).join('.');
+      // a classmethod's `cls.x` is one per class, like an attribute of a module-level object
+      return this.inClassmethod(m.cls) ? { owner: 'module', key: `${cls}.${rest}` } : { owner: 'instance', key: `${cls}.self.${rest}` };
     }
     return this.isModuleName(first) ? { owner: 'module', key: parts.join('.') } : undefined;
+  }
+
+  /** Is the method of class `cls` that this function is (or is nested in) a classmethod? */
+  private inClassmethod(cls: number): boolean {
+    const { table } = this.built;
+    for (let s = this.scope; s.parent !== undefined; s = table.get(s.parent)) {
+      if (s.parent !== cls) continue;
+      for (let end = this.text.lastIndexOf('\n', s.start - 1); end > 0; ) {
+        const start = this.text.lastIndexOf('\n', end - 1) + 1;
+        const line = this.text.slice(start, end).trim();
+        if (!line.startsWith('@')) return false;
+        if (/^@\s*classmethod\b/.test(line)) return true;
+        end = start - 1;
+      }
+      return false;
+    }
+    return false;
   }
 
   /** A name that, read here, is the module's: `global` in a function on the way, or bound nowhere closer. */
@@ -597,7 +617,7 @@ class FunctionRaces {
       const block = node.parent;
       if (!block || block.type !== 'block') return undefined;
       for (let s = node.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (!this.leavesBlock(s)) continue;
+        if (!this.leavesBlock(s) || this.writesIn(s.childForFieldName('consequence'), target)) continue;
         const condition = s.childForFieldName('condition');
         const read = condition ? this.readsIn(condition, target)[0] : undefined;
         if (condition && read) return { condition, read, block, after: s, decides: false };
@@ -613,6 +633,21 @@ class FunctionRaces {
       if (!next) return undefined;
       node = next;
     }
+  }
+
+  /**
+   * Does `block` write the target's state? An early exit that sets the state itself (`if not
+   * self._locked: self._locked = True; return`) is the fast path of a hand-off — a lock's acquire —
+   * whose slow path awaits the state being handed over: not a check that goes stale.
+   */
+  private writesIn(block: Node | null, target: Target): boolean {
+    if (!block) return false;
+    for (const w of block.descendantsOfType(['assignment', 'augmented_assignment'])) {
+      const left = w && this.inScope(w) ? w.childForFieldName('left') : null;
+      const other = left ? this.targetOf(left) : undefined;
+      if (other && other.ref.key === target.ref.key && other.index === target.index) return true;
+    }
+    return false;
   }
 
   /** `if <test>: … return` with no elif/else: the code after it runs only when the test failed. */
