@@ -19,7 +19,8 @@
 //   new module-level one: `const <state>Mutex = new Mutex();` with `async-mutex` in the package's
 //   dependencies, else a small promise-chain lock, `createLock()`, declared once per file (typed in
 //   TS, plain in JS) and `const <state>Lock = createLock();`. New declarations go after the imports.
-// Refused: a range that contains a multi-line template literal (re-indenting would change its text),
+// Refused: a range that contains a multi-line template literal (re-indenting would change its text) or
+// a `yield` (the consumer would hold the lock for as long as it likes),
 // a read after the write (a race across loop iterations), a function body that is an expression.
 
 import ts from 'typescript';
@@ -264,29 +265,45 @@ function planLock(facts: TsFileFacts, race: AwaitRace, lock: LockChoice, semi: s
   const usesAsyncMutex = facts.project?.dependencies.includes('async-mutex') === true;
   let declaration: string;
   let name: string;
+  let anchor: ts.Statement | undefined;
   if (usesAsyncMutex) {
     const mutex = planner.ref(moduleSite(facts), { module: 'async-mutex', name: 'Mutex' }, plan);
     if (mutex === undefined) return undefined;
     name = pick(`${base}Mutex`);
     declaration = `const ${name} = new ${mutex}()${semi}`;
+    anchor = lastLockDeclaration(facts, (init) => init.kind === SK.NewExpression && text.slice((init as ts.NewExpression).expression.getStart(facts.sf), (init as ts.NewExpression).expression.end) === mutex);
   } else {
     name = pick(`${base}Lock`);
     const existing = existingCreateLock(facts);
-    const helper = existing ?? pick('createLock');
+    const helper = existing?.name.text ?? pick('createLock');
     if (!existing) {
       const isTs = facts.scriptKind === ts.ScriptKind.TS || facts.scriptKind === ts.ScriptKind.TSX;
       plan.statements.push((plan.statements.length > 0 || hasImports ? eol : '') + createLockSource(helper, isTs, indentUnit(text), semi, eol));
+    } else {
+      anchor = lastLockDeclaration(facts, (init) => init.kind === SK.CallExpression && text.slice((init as ts.CallExpression).expression.getStart(facts.sf), (init as ts.CallExpression).expression.end) === helper) ?? existing;
     }
     declaration = `const ${name} = ${helper}()${semi}`;
   }
-  const prefix = plan.statements.length === 0 && hasImports ? eol : '';
-  plan.statements.push(prefix + declaration);
+  const edits = [...planner.finish({ ...plan, statements: anchor ? plan.statements : [...plan.statements, (plan.statements.length > 0 || hasImports ? eol : '') + declaration] })];
+  // the locks an earlier fix declared: the new one goes with them
+  if (anchor) edits.push({ start: anchor.end, end: anchor.end, newText: eol + declaration });
   return {
     acquire: (release: string) => `const ${release} = await ${name}.acquire()${semi}`,
     written: name,
-    edits: planner.finish(plan),
+    edits,
     title: `Guard \`${stateWritten(race)}\` with a new lock \`${name}\``,
   };
+}
+
+/** The last top-level `const x = <init>` whose initialiser `matches`. */
+function lastLockDeclaration(facts: TsFileFacts, matches: (init: ts.Expression) => boolean): ts.Statement | undefined {
+  let found: ts.Statement | undefined;
+  for (const s of facts.sf.statements) {
+    if (s.kind !== SK.VariableStatement) continue;
+    const decls = (s as ts.VariableStatement).declarationList.declarations;
+    if (decls.length === 1 && decls[0].initializer && matches(skipOuter(decls[0].initializer))) found = s;
+  }
+  return found;
 }
 
 /** ImportPlanner resolves names at a call site; a new module-level declaration is written at the top. */
@@ -299,11 +316,11 @@ function moduleSite(facts: TsFileFacts): CallSite {
 }
 
 /** A `createLock` an earlier fix declared at the top level of this file. */
-function existingCreateLock(facts: TsFileFacts): string | undefined {
+function existingCreateLock(facts: TsFileFacts): (ts.FunctionDeclaration & { name: ts.Identifier }) | undefined {
   for (const s of facts.sf.statements) {
     if (s.kind !== SK.FunctionDeclaration) continue;
     const fd = s as ts.FunctionDeclaration;
-    if (fd.name && /^createLock\d*$/.test(fd.name.text) && /\bacquire\b/.test(facts.text.slice(fd.pos, fd.end))) return fd.name.text;
+    if (fd.name && /^createLock\d*$/.test(fd.name.text) && /\bacquire\b/.test(facts.text.slice(fd.pos, fd.end))) return fd as ts.FunctionDeclaration & { name: ts.Identifier };
   }
   return undefined;
 }
@@ -348,11 +365,13 @@ function createLockSource(name: string, isTs: boolean, unit: string, semi: strin
   return lines.join(eol);
 }
 
-/** The file writes semicolons: decided by its first statement that is not a block-bodied declaration. */
-function semicolonStyle(facts: TsFileFacts): string {
-  for (const s of facts.sf.statements) {
-    if (s.kind === SK.FunctionDeclaration || s.kind === SK.ClassDeclaration || s.kind === SK.Block || s.kind === SK.IfStatement || s.kind === SK.ForStatement) continue;
-    return facts.text.charCodeAt(s.end - 1) === 59 ? ';' : '';
+/** Whether the code writes semicolons: the statements being changed say so first, then the file's. */
+function semicolonStyle(facts: TsFileFacts, near: readonly ts.Statement[]): string {
+  const says = (st: ts.Statement) =>
+    st.kind === SK.ExpressionStatement || st.kind === SK.VariableStatement || st.kind === SK.ReturnStatement ||
+    st.kind === SK.ImportDeclaration || st.kind === SK.ThrowStatement;
+  for (const st of [...near, ...facts.sf.statements]) {
+    if (says(st)) return facts.text.charCodeAt(st.end - 1) === 59 /* ; */ ? ';' : '';
   }
   return ';';
 }
@@ -370,6 +389,18 @@ function blockDeclared(s: ts.Statement, out: Set<string>): void {
   } else if ((s.kind === SK.FunctionDeclaration || s.kind === SK.ClassDeclaration || s.kind === SK.EnumDeclaration) && (s as ts.FunctionDeclaration).name) {
     out.add((s as ts.FunctionDeclaration).name!.text);
   }
+}
+
+/** A `yield` would hand control to the consumer with the lock held, maybe for good. */
+function hasYield(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (n.kind === SK.YieldExpression) found = true;
+    else if (n.kind !== SK.FunctionExpression && n.kind !== SK.ArrowFunction && n.kind !== SK.FunctionDeclaration && n.kind !== SK.ClassDeclaration) ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
 }
 
 function hasMultilineTemplate(node: ts.Node, text: string): boolean {
@@ -427,8 +458,8 @@ export function guardWithAsyncLock(facts: TsFileFacts, _lines: LineIndex, race: 
   }
   const start = stmts[first].getStart(sf);
   if (!startsLine(text, start)) return undefined;
-  for (let i = first; i <= last; i++) if (hasMultilineTemplate(stmts[i], text)) return undefined;
-  const semi = semicolonStyle(facts);
+  for (let i = first; i <= last; i++) if (hasMultilineTemplate(stmts[i], text) || hasYield(stmts[i])) return undefined;
+  const semi = semicolonStyle(facts, stmts.slice(first, last + 1));
   const plan = planLock(facts, race, lock, semi);
   if (!plan) return undefined;
   const eol = eolOf(text);
