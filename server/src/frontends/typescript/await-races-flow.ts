@@ -41,6 +41,12 @@ interface Track {
   read: ts.Node;
   /** direct: read in the expression itself; local: through a local; test: it decided a `??`/`||`/`&&`/`?:` */
   via: 'direct' | 'local' | 'test';
+  /**
+   * An await that certainly ran before this value was used, on the branch the value comes from:
+   * `x ?? await f()` joins a path with the await and one without, but its value is the awaited one
+   * exactly when the test read `x` and found nothing.
+   */
+  awaitedBy?: number;
 }
 
 interface FlowState {
@@ -398,7 +404,7 @@ export class FunctionRaces {
     let staleAwait: number | undefined;
     for (const t of value) {
       if (t.ref.entry !== ref.entry) continue;
-      const a = this.awaitAfter(t);
+      const a = this.awaitAfter(t) ?? t.awaitedBy;
       // the value also reads the state after the last await: it merges, it does not overwrite
       if (a === undefined) return;
       if (!stale) {
@@ -854,13 +860,16 @@ export class FunctionRaces {
         return this.binary(node as ts.BinaryExpression);
       case SK.ConditionalExpression: {
         const c = node as ts.ConditionalExpression;
-        const test = this.ev(c.condition).map((t) => ({ ...t, via: 'test' as const }));
+        const tested = this.ev(c.condition);
         const start = this.s;
         const a = this.ev(c.whenTrue);
         const afterTrue = this.s;
         this.s = start;
         const b = this.ev(c.whenFalse);
+        const waited = afterTrue.awaits.length > start.awaits.length ? afterTrue.awaits[start.awaits.length]
+          : this.s.awaits.length > start.awaits.length ? this.s.awaits[start.awaits.length] : undefined;
         this.s = join(afterTrue, this.s);
+        const test = tested.map((t) => ({ ...t, via: 'test' as const, awaitedBy: t.awaitedBy ?? waited }));
         return [...test, ...a, ...b];
       }
       case SK.PrefixUnaryExpression:
@@ -952,7 +961,8 @@ export class FunctionRaces {
       const start = this.s;
       const right = this.ev(node.right);
       // `this.conn ?? await connect()`: the read only decided whether to wait for a new value
-      const decided = this.s.awaits.length > start.awaits.length ? left.map((t) => ({ ...t, via: 'test' as const })) : left;
+      const waited = this.s.awaits.length > start.awaits.length ? this.s.awaits[start.awaits.length] : undefined;
+      const decided = waited !== undefined ? left.map((t) => ({ ...t, via: 'test' as const, awaitedBy: t.awaitedBy ?? waited })) : left;
       this.s = join(start, this.s);
       return [...decided, ...right];
     }
