@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { builtinCatalogue } from '../../server/src/engine/catalogue';
+import { applyEdits } from '../../server/src/engine/finding';
 import type { AwaitRace, SourceModel } from '../../server/src/engine/model';
 import type { Frontend } from '../../server/src/frontends/frontend';
 import { loadFrontends } from '../../server/src/frontends';
@@ -443,5 +444,50 @@ describe('python await races: what is not state or not async', () => {
       ['update', 'x', 5],
       ['update', 'x', 6],
     ]);
+  });
+});
+
+describe('python await races: the fixer where fixtures cannot show it', () => {
+  /** The text after the fixer's edits for the first race, or undefined when it builds no fix. */
+  function fixed(lines: string[], fix: (m: SourceModel, r: AwaitRace) => { edits: Array<{ start: number; end: number; newText: string }> } | undefined): string | undefined {
+    const text = lines.join('\n') + '\n';
+    return withModel(text, (m) => {
+      const race = m.awaitRaces[0];
+      assert.ok(race, 'no race recorded');
+      const built = fix(m, race);
+      return built ? applyEdits(text, built.edits) : undefined;
+    });
+  }
+
+  it('an existing lock on self is not offered in a plain function', () => {
+    const src = ['import asyncio', 'x = 0', 'async def f():', '    global x', '    x += await g()'];
+    assert.equal(fixed(src, (m, r) => m.fixer.guardWithAsyncLock?.(r, { existing: 'self._lock' })), undefined);
+    assert.equal(fixed(src, (m, r) => m.fixer.guardWithAsyncLock?.(r, { existing: 'missing_lock' })), undefined);
+  });
+
+  it('the new lock is spelled as the file imports it, and takes a free name', () => {
+    assert.equal(
+      fixed(['from asyncio import Lock', '_x_lock = 5', 'x = 0', 'async def f():', '    global x', '    b = x', '    await g()', '    x = b + 1'], (m, r) =>
+        m.fixer.guardWithAsyncLock?.(r, 'new'),
+      ),
+      ['from asyncio import Lock', '', '_x_lock_2 = Lock()', '_x_lock = 5', 'x = 0', 'async def f():', '    global x', '    async with _x_lock_2:', '        b = x', '        await g()', '        x = b + 1', ''].join('\n'),
+    );
+  });
+
+  it('no new lock when the library is imported only below the function', () => {
+    assert.equal(
+      fixed(['x = 0', 'async def f():', '    global x', '    x += await g()', 'import asyncio'], (m, r) => m.fixer.guardWithAsyncLock?.(r, 'new')),
+      undefined,
+    );
+  });
+
+  it('awaiting first is offered for update races only, and not when the await reads the state', () => {
+    const check = ['cache = {}', 'async def f(k):', '    if k not in cache:', '        cache[k] = await g(k)'];
+    assert.equal(fixed(check, (m, r) => m.fixer.rereadAfterAwait?.(r)), undefined);
+    assert.equal(fixed(['x = 0', 'async def f():', '    global x', '    x = x + await g(x)'], (m, r) => m.fixer.rereadAfterAwait?.(r)), undefined);
+    assert.equal(
+      fixed(['x = 0', 'async def f(value):', '    global x', '    x = x + await get_value()'], (m, r) => m.fixer.rereadAfterAwait?.(r)),
+      ['x = 0', 'async def f(value):', '    global x', '    value_2 = await get_value()', '    x = x + value_2', ''].join('\n'),
+    );
   });
 });
