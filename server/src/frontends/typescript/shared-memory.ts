@@ -708,7 +708,9 @@ class SharedMemoryPass {
 }
 
 export function collectSharedMemoryWrites(sf: ts.SourceFile, text: string, walk: WalkResult): StateWrite[] {
-  // only files that deal with shared memory or worker data can hold a shared typed array
+  // a shared array is built with `new Int32Array(…)` & co, which most files never call (cheaper to
+  // look for than to scan the text); and only files that deal with shared memory can build one over it
+  if (!walk.calls.some((c) => c.isNew && TYPED_ARRAYS.has(c.written))) return [];
   if (!text.includes('SharedArrayBuffer') && !text.includes('workerData') && !text.includes('Atomics')) return [];
   return new SharedMemoryPass(sf, walk).run();
 }
