@@ -294,6 +294,30 @@ describe('typescript front end: async lock regions', () => {
     assert.ok(uncovered[0].write.start > text.indexOf('finally { release(); } n'));
   });
 
+  it('takes `if (busy) return; busy = true` for a lock held until the flag is lowered', () => {
+    const text = [
+      DECLS,
+      'class S {',
+      '  reading = false;',
+      '  n = 0;',
+      '  async read() {',
+      '    if (this.reading) return;',
+      '    this.reading = true;',
+      '    try { this.n += await f(); } finally { this.reading = false; }',
+      '    this.n += await f();',
+      '  }',
+      '  async other() { if (this.n) return; this.reading = true; this.n += await f(); }',
+      '}',
+    ].join('\n');
+    const m = model(text);
+    assert.deepEqual(m.lockRegions.map((r) => [r.lock, text.slice(r.span.start, r.span.end)]), [
+      ['this.reading', 'try { this.n += await f(); } finally { this.reading = false; }'],
+    ]);
+    const uncovered = m.awaitRaces.filter((r) => !lockAround(m, { start: r.read.start, end: r.write.end }, r.scope, 'async'));
+    assert.equal(m.awaitRaces.length, 3);
+    assert.equal(uncovered.length, 2);
+  });
+
   it('does not take a pool\'s acquire for a lock', () => {
     const text = [
       DECLS,

@@ -15,7 +15,8 @@
 //   statements in (a `return v` after `cache.set(k, v)`): the lock is held a little longer, and the
 //   code means the same; `return`/`break`/`continue` inside still release through `finally`.
 //   The lock: an existing one as written (async-mutex's `acquire()` gives a release function, a
-//   Semaphore's `[value, release]`; async-lock / Web Locks callbacks are not rewritten: no fix), or a
+//   Semaphore's `[value, release]`; async-lock / Web Locks callbacks and `if (busy) return; busy = true`
+//   flag guards are not reused: no fix), or a
 //   new module-level one: `const <state>Mutex = new Mutex();` with `async-mutex` in the package's
 //   dependencies, else a small promise-chain lock, `createLock()`, declared once per file (typed in
 //   TS, plain in JS) and `const <state>Lock = createLock();`. New declarations go after the imports.
@@ -242,7 +243,8 @@ function planLock(facts: TsFileFacts, race: AwaitRace, lock: LockChoice, semi: s
   const raceFacts = awaitRaceFacts(facts.sf);
   if (lock !== 'new') {
     const style = raceFacts?.locks.get(lock.existing) ?? 'mutex';
-    if (style === 'callback') return undefined;
+    // a callback API would need the range moved into a function; a flag guard makes callers give up
+    if (style === 'callback' || style === 'flag') return undefined;
     const acquire = style === 'semaphore'
       ? (release: string) => `const [, ${release}] = await ${lock.existing}.acquire()${semi}`
       : (release: string) => `const ${release} = await ${lock.existing}.acquire()${semi}`;

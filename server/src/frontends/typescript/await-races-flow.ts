@@ -72,8 +72,8 @@ export interface RaceSite {
   awaitReadsState: boolean;
 }
 
-/** How a lock is taken, for a fix that reuses it. */
-export type LockStyle = 'mutex' | 'semaphore' | 'callback';
+/** How a lock is taken, for a fix that reuses it; a `flag` guard makes other callers give up, not wait. */
+export type LockStyle = 'mutex' | 'semaphore' | 'callback' | 'flag';
 
 export interface FunctionInput {
   sf: ts.SourceFile;
@@ -448,6 +448,7 @@ export class FunctionRaces {
     for (let i = 0; i < list.length; i++) {
       if (this.s.dead) return;
       this.acquireRegion(list, i);
+      this.flagRegion(list, i);
       this.stmt(list[i]);
     }
   }
@@ -1174,6 +1175,41 @@ export class FunctionRaces {
       }
     }
     this.addRegion({ start: list[i + 1].getStart(sf), end }, receiver, style);
+  }
+
+  /**
+   * `if (this.reading) return; this.reading = true; try { … } finally { this.reading = false; }`: while
+   * the flag is up, every other caller returns at the test, so the statements after the set run alone,
+   * up to the one that lowers the flag.
+   */
+  private flagRegion(list: readonly ts.Statement[], i: number): void {
+    const test = list[i];
+    const set = list[i + 1];
+    if (!test || test.kind !== SK.IfStatement || (test as ts.IfStatement).elseStatement || !set || i + 2 >= list.length) return;
+    let exit: ts.Statement = (test as ts.IfStatement).thenStatement;
+    if (exit.kind === SK.Block) {
+      const body = (exit as ts.Block).statements;
+      exit = body[body.length - 1];
+    }
+    if (!exit || (exit.kind !== SK.ReturnStatement && exit.kind !== SK.ThrowStatement)) return;
+    const flag = skipOuter((test as ts.IfStatement).expression);
+    if (flag.kind !== SK.Identifier && flag.kind !== SK.PropertyAccessExpression) return;
+    if (set.kind !== SK.ExpressionStatement) return;
+    const assign = skipOuter((set as ts.ExpressionStatement).expression);
+    if (assign.kind !== SK.BinaryExpression || (assign as ts.BinaryExpression).operatorToken.kind !== SK.EqualsToken) return;
+    if (skipOuter((assign as ts.BinaryExpression).right).kind !== SK.TrueKeyword) return;
+    const { sf, text } = this.input;
+    const flagText = squash(text.slice(flag.getStart(sf), flag.end));
+    const target = skipOuter((assign as ts.BinaryExpression).left);
+    if (squash(text.slice(target.getStart(sf), target.end)) !== flagText) return;
+    let end = list[list.length - 1].end;
+    for (let j = i + 2; j < list.length; j++) {
+      if (squash(text.slice(list[j].pos, list[j].end)).includes(`${flagText}=false`)) {
+        end = list[j].end;
+        break;
+      }
+    }
+    this.addRegion({ start: list[i + 2].getStart(sf), end }, flag, 'flag');
   }
 
   /** `mutex` where the module declares `const mutex = new Mutex()` (any `new` counts: it is being acquired). */

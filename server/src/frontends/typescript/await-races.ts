@@ -17,6 +17,8 @@
 // lock/mutex/semaphore, the result is named like a release function, or the receiver is a module-level
 // `new Mutex()`-like object: `const conn = await pool.acquire()` is not a lock. Regions are found in the
 // functions read for races (a region without state in it guards nothing a race could need).
+// A flag guard is a lock too: after `if (this.reading) return; this.reading = true;` every other caller
+// returns at the test, so the statements up to the one that sets the flag back to false run alone.
 // `using`/`await using` of a lock is not recognised.
 
 import ts from 'typescript';
