@@ -74,7 +74,8 @@ export function namespacePrefix(callee: ts.Expression, lex: LexScope): { prefix:
   return undefined;
 }
 
-interface ImportStyle {
+/** How the file writes its imports: ESM or `require`, its quotes, its semicolons, its line ends. */
+export interface ImportStyle {
   esm: boolean;
   quote: string;
   semi: string;
@@ -105,13 +106,26 @@ export class ImportPlanner {
       if (ns.module === req.module) return `${nsText}.${req.name}`;
       if (req.namespacePath && ns.module === req.blockingModule) return `${nsText}.${req.namespacePath}`;
     }
-    const existing = this.existingRef(site, req);
+    return this.refAt(site.lex, site.node.pos, req, plan);
+  }
+
+  /**
+   * How to write `module.name` in code a fix puts at `pos`, in lexical scope `lex` (not a call site):
+   * an existing binding, else a new import.
+   */
+  refAt(lex: LexScope, pos: number, req: RefRequest, plan: ImportPlan): string | undefined {
+    const existing = this.existingRef(lex, pos, req);
     if (existing) return existing;
-    const local = this.pickName(site, req.name, aliasFor(req), plan.taken);
+    const local = this.pickName(lex, req.name, aliasFor(req), plan.taken);
     if (local === undefined) return undefined;
     plan.taken.add(local);
     this.addImport({ module: req.module, imported: req.name, local }, plan);
     return local;
+  }
+
+  /** The file's import style, for statements a fix adds to `plan.statements` itself. */
+  importStyle(): ImportStyle {
+    return this.getStyle();
   }
 
   /** The plan's edits: extensions of existing imports, and one insertion holding every new statement. */
@@ -130,27 +144,26 @@ export class ImportPlanner {
    * Import and alias bindings usable at the call site: not shadowed there, and, inside a function,
    * declared before the call (a later `const` is in its temporal dead zone when the call runs).
    */
-  private visibleBindings(site: CallSite): Binding[] {
+  private visibleBindings(lex: LexScope, pos: number): Binding[] {
     const out: Binding[] = [];
-    const callStart = site.node.pos;
-    for (let s: LexScope | undefined = site.lex; s; s = s.parent) {
+    for (let s: LexScope | undefined = lex; s; s = s.parent) {
       if (!s.names) continue;
       for (const b of s.names.values()) {
         if (b.kind !== 'import' && b.kind !== 'alias') continue;
-        if (s !== this.facts.moduleScope && b.at !== undefined && b.at > callStart) continue;
-        if (lookup(site.lex, b.name) === b) out.push(b);
+        if (s !== this.facts.moduleScope && b.at !== undefined && b.at > pos) continue;
+        if (lookup(lex, b.name) === b) out.push(b);
       }
     }
     return out;
   }
 
-  private existingRef(site: CallSite, req: RefRequest): string | undefined {
+  private existingRef(lex: LexScope, pos: number, req: RefRequest): string | undefined {
     const alias = promisesAlias(req.module);
     let best: { rank: number; text: string } | undefined;
     const offer = (rank: number, text: string) => {
       if (!best || rank < best.rank) best = { rank, text };
     };
-    for (const b of this.visibleBindings(site)) {
+    for (const b of this.visibleBindings(lex, pos)) {
       const t: Target | undefined = resolveBinding(b);
       if (!t || t.kind !== 'module') continue;
       if (isModuleMember(t, req.module, req.name)) offer(0, b.name);
@@ -163,9 +176,9 @@ export class ImportPlanner {
   }
 
   /** `wanted` if nothing at the call site or at the top of the file would clash with it, else an alias. */
-  private pickName(site: CallSite, wanted: string, alias: string, taken: Set<string>): string | undefined {
+  private pickName(lex: LexScope, wanted: string, alias: string, taken: Set<string>): string | undefined {
     const free = (n: string) =>
-      !taken.has(n) && lookup(site.lex, n) === undefined && !this.facts.freeNames.has(n) && !this.facts.moduleScope.names?.has(n);
+      !taken.has(n) && lookup(lex, n) === undefined && !this.facts.freeNames.has(n) && !this.facts.moduleScope.names?.has(n);
     if (free(wanted)) return wanted;
     for (let i = 1; i < 50; i++) {
       const candidate = i === 1 ? alias : `${alias}${i}`;
