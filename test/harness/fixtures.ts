@@ -12,7 +12,9 @@
 //   that finding without breaking the syntax.
 // - A fixture whose fixes need the file's package (the worker-pool extraction) declares it on its first
 //   line: `// fixture-project: {"dependencies": ["piscina"], "moduleType": "module"}`; the project root is
-//   the fixture's directory and `fileExists` asks the real file system.
+//   the fixture's directory and `fileExists` asks the real file system. A TypeScript fixture may add its
+//   tsconfig facts: `"tsconfig": {"module": "commonjs", "rootDir": "src", "include": ["src"]}` (the
+//   tsconfig's directory is the fixture's; `rootDir` is relative to it).
 // - When a best fix also changes other files, their texts after the fix are compared with snapshots in
 //   `<name>.fixed.files/<path relative to the fixture's directory>`, and each must analyse without syntax
 //   errors. One multi-file fix per fixture: two would both create the same helper.
@@ -24,7 +26,7 @@ import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
 import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
 import { applyEdits, type FileChange, type Finding } from '../../server/src/engine/finding';
-import type { ProjectFacts, SourceInput } from '../../server/src/frontends/frontend';
+import type { ProjectFacts, SourceInput, TsconfigFacts } from '../../server/src/frontends/frontend';
 import { SUPPORTED_EXTENSIONS } from '../../server/src/frontends';
 
 export const FIXTURES_DIR = path.join(__dirname, '..', 'fixtures');
@@ -149,12 +151,23 @@ const PROJECT_LINE = /^\s*(?:\/\/|#)\s*fixture-project:\s*(\{.*\})\s*$/;
 export function fixtureProject(file: string, text: string): ProjectFacts | undefined {
   const m = PROJECT_LINE.exec(text.split(/\r?\n/, 1)[0] ?? '');
   if (!m) return undefined;
-  const raw = JSON.parse(m[1]) as { dependencies?: string[]; moduleType?: 'module' | 'commonjs' };
+  const raw = JSON.parse(m[1]) as {
+    dependencies?: string[];
+    moduleType?: 'module' | 'commonjs';
+    tsconfig?: Omit<TsconfigFacts, 'dir'>;
+  };
+  const dir = path.dirname(file);
+  const tsconfig: TsconfigFacts | undefined = raw.tsconfig && {
+    ...raw.tsconfig,
+    dir,
+    ...(raw.tsconfig.rootDir !== undefined ? { rootDir: path.resolve(dir, raw.tsconfig.rootDir) } : {}),
+  };
   return {
-    root: path.dirname(file),
+    root: dir,
     dependencies: raw.dependencies ?? [],
     moduleType: raw.moduleType ?? 'commonjs',
     fileExists: (p) => fs.existsSync(p) && fs.statSync(p).isFile(),
+    ...(tsconfig ? { tsconfig } : {}),
   };
 }
 
