@@ -3,8 +3,8 @@
 //
 // Works on the walk's records (calls with their lexical scopes, every assignment and `++`/`--` in
 // WalkResult.writes) and the front end's name resolution; the syntax tree is only read under nodes the
-// walk handed us, never walked again. Files that mention none of `SharedArrayBuffer`, `workerData`,
-// `Atomics` are not looked at.
+// walk handed us, never walked again. Files that build no typed array (`new Int32Array(…)` & co among
+// their calls) or mention none of `SharedArrayBuffer`, `workerData`, `Atomics` are not looked at.
 //
 // What is shared memory:
 // - a `new SharedArrayBuffer(…)` made in this file (bound to a `const`/`let` assigned once, or inline),
@@ -24,9 +24,13 @@
 // Which writes are recorded (`a[i] = v` store; `a[i]++`, `a[i] += v`, `a[i] = a[i] + v`, … update):
 // - arrays over a buffer made here: writes after the buffer was handed over — later in the function
 //   that hands it over (by position), or in a function that runs later: an event-loop callback
-//   (listener, timer, `.then`), an async function or a plain function of this file called from one of
-//   those (or after the hand-over), unless every call of it is made before the hand-over (initialisation).
-//   Writes in a function we cannot place in time are not recorded.
+//   (listener, timer, `.then`); a function of this file called after the hand-over in the function that
+//   makes it, or from a function that runs later (up to three calls deep); an async function that
+//   nothing in this file calls (exported: called once the module has started its workers). An async
+//   function called only before the hand-over is initialisation. Writes in a function we cannot place
+//   in time (a plain function nobody here calls, a constructor) are not recorded. In a worker file every
+//   scope is `offloaded`, so only the by-position rule applies there.
+// - views held elsewhere than in a variable (`this.counts`, `state.view`) are not followed.
 // - arrays received from another thread: every write, except provably disjoint per-worker writes, when
 //   no write to the same array in the file overlaps other workers:
 //   * the index is a per-worker identity: `threadId`, or `workerData.<name>` (also destructured) with
@@ -118,7 +122,7 @@ const UNKNOWN = 4; // a parameter: the callers decide
 
 const MAX_DEPTH = 24;
 
-function text(sf: ts.SourceFile, node: ts.Node): string {
+function sourceOf(sf: ts.SourceFile, node: ts.Node): string {
   return sf.text.slice(node.getStart(sf), node.end);
 }
 
@@ -129,7 +133,7 @@ export function isSameElement(site: SharedWriteSite, sf: ts.SourceFile, e: ts.Ex
   const ea = x as ts.ElementAccessExpression;
   const obj = skipOuter(ea.expression);
   if (obj.kind !== SK.Identifier || lookup(site.lex, (obj as ts.Identifier).text) !== site.array) return false;
-  const squash = (n: ts.Node) => text(sf, n).replace(/\s+/g, '');
+  const squash = (n: ts.Node) => sourceOf(sf, n).replace(/\s+/g, '');
   return squash(ea.argumentExpression) === squash(site.target.argumentExpression);
 }
 
@@ -466,7 +470,7 @@ class SharedMemoryPass {
       const write: StateWrite = {
         span: { start, end },
         scope: c.w.scope,
-        state: { kind: 'element', owner: 'shared-memory', key: `${c.array.name}[]`, written: text(sf, c.target) },
+        state: { kind: 'element', owner: 'shared-memory', key: `${c.array.name}[]`, written: sourceOf(sf, c.target) },
         op: c.op,
         operator: c.operator,
         atomics: c.view.type.atomics,
