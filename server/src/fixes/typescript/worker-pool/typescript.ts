@@ -97,15 +97,18 @@ function isEsm(ext: string, project: ProjectFacts): boolean | undefined {
   }
 }
 
-/** The file's import of `runInWorker` from the helper, if it has one. */
-function importsHelper(sf: ts.SourceFile): boolean {
-  return sf.statements.some((s) => {
-    if (s.kind !== SK.ImportDeclaration) return false;
+/** The specifier of the file's own `import { runInWorker } from '…/loopguard-worker-pool…'`, if it has one. */
+function helperImport(sf: ts.SourceFile): string | undefined {
+  for (const s of sf.statements) {
+    if (s.kind !== SK.ImportDeclaration) continue;
     const imp = s as ts.ImportDeclaration;
     const nb = imp.importClause?.namedBindings;
-    return ts.isStringLiteral(imp.moduleSpecifier) && imp.moduleSpecifier.text.includes(HELPER_BASENAME) &&
-      nb?.kind === SK.NamedImports && nb.elements.some((e) => e.name.text === 'runInWorker' && !e.propertyName);
-  });
+    if (
+      ts.isStringLiteral(imp.moduleSpecifier) && imp.moduleSpecifier.text.includes(HELPER_BASENAME) &&
+      nb?.kind === SK.NamedImports && nb.elements.some((e) => e.name.text === 'runInWorker' && !e.propertyName)
+    ) return imp.moduleSpecifier.text;
+  }
+  return undefined;
 }
 
 export function writeTypeScript(x: Extraction, ext: string): SafetyRatedFix | undefined {
@@ -185,9 +188,11 @@ export function writeTypeScript(x: Extraction, ext: string): SafetyRatedFix | un
     const run = `await ${pool}.run(${data}, { name: ${str(exportName)} })`;
     call = outputs.length ? `${run} as ReturnType<${moduleType}.${exportName}>` : run;
   } else {
-    const helperDir = tsHelperDir(project);
+    // the helper this file already imports (an earlier fix of it), wherever that is; else a new one
+    const imported = helperImport(sf);
+    const helperDir = imported === undefined ? tsHelperDir(project) : path.dirname(path.resolve(dir, imported));
     const helperFile = path.join(helperDir, HELPER_BASENAME + ext);
-    if (!importsHelper(sf)) {
+    if (imported === undefined) {
       if (usesName(sf, 'runInWorker')) return undefined;
       const spec = specifier(relativeSpecifier(dir, path.join(helperDir, HELPER_BASENAME)));
       plan.statements.push(`import { runInWorker } from ${str(spec)}${semi}`);
