@@ -11,9 +11,11 @@
 // module's type with a type query (`runInWorker<typeof import('./x.worker.js'), 'fn'>`), which also puts
 // the worker module into the compilation, with no run-time import. The pool helper
 // (`loopguard-worker-pool.ts`) maps a compiled name that does not exist to the `.ts` next to it, so the
-// same reference works from source under tsx, ts-node or node's type stripping. With piscina, whose
-// workers load the file they are given, the file picks the worker module's source name when it is itself
-// running from source (its own `import.meta.url` / `__filename` ends in `.ts`).
+// same reference works from source (tsx; its workers also get tsx's hooks, see pool-helper.ts). With
+// piscina, whose workers load the file they are given, the file picks the worker module's source name when
+// it is itself running from source (its own `import.meta.url` / `__filename` ends in `.ts`) — which helps
+// where the runtime loads TypeScript in workers; tsx on Node 20 does not for piscina's (its ESM hooks are
+// main-thread only there), so under tsx on Node 20 a piscina fix runs only after tsc.
 //
 // The helper must be part of the compilation, under `rootDir`: it goes to tsconfig's `rootDir`, else the
 // static part of its first `include` pattern (`src` for `src/**/*`), else the tsconfig's directory,
