@@ -84,18 +84,31 @@
  * with `await loop.run_in_executor(...)`. This is **unsafe**: arguments and results must pickle, and the
  * work runs in another process. No fix is offered when extraction would change behaviour (the loop mutates
  * objects used afterwards, uses `self`, `nonlocal`, returns, yields or awaits).
- * TypeScript/JavaScript, best first: in a JavaScript file of a package (a `package.json` above it), the
- * loop moves into an exported function of a worker module next to the file (`<name>.worker.mjs` or
- * `.cjs`, matching the file's module style) and becomes `({ total } = await runInWorker(…, { n, total }))`
- * — through a module-level `Piscina` pool when the package depends on `piscina`, otherwise through a small
- * `node:worker_threads` pool module (`loopguard-worker-pool.mjs`/`.cjs` at the package root) that the fix
- * creates once. The fix writes several files, so editors offer it only when they can create files. It is
- * **unsafe**: inputs and results are copied by structured clone (an object the loop picks from an input
- * comes back as a copy), and the loop runs in another thread. It is only offered when the loop reads and
- * assigns plain variables and mutates only what it creates: not for loops that use `this`, `arguments`,
- * `var`, `await`/`return`, call functions of the file or imported ones, mutate outer objects, or read
- * functions or class instances. Then, or in TypeScript files, the loop yields to the event loop every
- * 1,000 iterations (`await new Promise((resolve) => setImmediate(resolve))`) inside an async function.
+ * TypeScript/JavaScript, best first: in a file of a package (a `package.json` above it), the loop moves
+ * into an exported function of a worker module next to the file and becomes
+ * `({ total } = await runInWorker(…, { n, total }))` — through a module-level `Piscina` pool when the
+ * package depends on `piscina`, otherwise through a small `node:worker_threads` pool module that the fix
+ * creates once. In JavaScript the worker module is `<name>.worker.mjs` or `.cjs` (the file's module style)
+ * and the pool `loopguard-worker-pool.mjs`/`.cjs` at the package root. In TypeScript (`.ts`, `.mts`,
+ * `.cts`; not `.tsx`) they are `<name>.worker.ts` and `loopguard-worker-pool.ts` (`.mts`/`.cts` to match),
+ * the pool inside the compilation (tsconfig's `rootDir`, else its first `include` directory); the module
+ * format follows the extension, tsconfig's `module`, then the package's `type`. The file refers to the
+ * worker module by its compiled name (`<name>.worker.js`, right after `tsc`, which mirrors the source tree
+ * into `outDir`) and types the call with `typeof import('./<name>.worker.js')`; the pool loads the `.ts`
+ * when the `.js` does not exist, so the program also runs from source (tsx). Each input needs a type
+ * written in the code — its annotation, or an obvious initialiser (`0`, `''`, `[1, 2]`) — and the types it
+ * names must be built-in, imported, or exported by the file (the worker module imports them with
+ * `import type`); otherwise, or when the code before the loop narrows an input
+ * (`if (x === undefined) return`), only the yielding fix is offered. The fix writes several files, so editors offer it only when
+ * they can create files. It is **unsafe**: inputs and results are copied by structured clone (an object the
+ * loop picks from an input comes back as a copy), and the loop runs in another thread. It is only offered
+ * when the loop reads and assigns plain variables and mutates only what it creates: not for loops that use
+ * `this`, `arguments`, `var`, `await`/`return`, call functions of the file or imported ones, mutate outer
+ * objects, or read functions or class instances. A package that bundles its code into one file (esbuild,
+ * webpack, vite, rollup) has no worker module next to the bundle: the fix does not detect this — add the
+ * worker module as an entry point of the bundle, or use the yielding fix. When the extraction is not
+ * offered, and in `.tsx` files, the loop yields to the event loop every 1,000 iterations
+ * (`await new Promise((resolve) => setImmediate(resolve))`) inside an async function.
  * This is **unsafe** too: other tasks now run between iterations and may change state the loop reads.
  * Busy-waits get no fix. Recursion gets no fix either: whether to memoize it, bound it, or move the
  * whole call into a worker or process depends on what the function does.
