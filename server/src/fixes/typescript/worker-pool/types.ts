@@ -64,6 +64,8 @@ interface InputType {
   narrowedByInitialiser: boolean;
 }
 
+const PRIMITIVES = new Set(['number', 'string', 'boolean', 'bigint']);
+
 const keyword = (text: string): InputType => ({ text, nodes: [], narrowable: false, narrowedByInitialiser: false });
 
 function skipOuter(e: ts.Expression): ts.Expression {
@@ -124,9 +126,11 @@ function initialiserType(init: ts.Expression, sf: ts.SourceFile, depth = 0): Inp
     }
     case SK.ArrayLiteralExpression: {
       const els = (e as ts.ArrayLiteralExpression).elements;
+      // `[1, 2]` → number[]; elements of one primitive type only (`A | B[]` would need brackets, and more)
       const types = new Set(els.map((el) => (el.kind === SK.SpreadElement ? undefined : initialiserType(el, sf, depth)?.text)));
-      if (els.length === 0 || types.size !== 1 || types.has(undefined)) return undefined;
-      return { ...keyword(`${[...types][0]}[]`), narrowable: false };
+      const [only] = types;
+      if (els.length === 0 || types.size !== 1 || !only || !PRIMITIVES.has(only)) return undefined;
+      return keyword(`${only}[]`);
     }
     case SK.AsExpression:
     case SK.TypeAssertionExpression: {
