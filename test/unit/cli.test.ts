@@ -405,3 +405,19 @@ describe('loopguard check --stdin-filename', () => {
   });
 });
 
+describe('loopguard --help and the README', () => {
+  it('the README\'s Command line section documents every option, format and exit code of --help', async () => {
+    const { code, out } = await run(workspace({}), '--help');
+    assert.equal(code, 0);
+    const flags = [...new Set(out.match(/(?<![\w-])--?[a-z][a-z-]*/g) ?? [])];
+    assert.ok(flags.length >= 12, flags.join(' '));
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## Command line\n');
+    assert.ok(start >= 0, 'README has a "Command line" section');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    for (const flag of flags) assert.match(section, new RegExp(`(?<![\\w-])${flag}(?![\\w-])`), `README documents ${flag}`);
+    for (const format of ['text', 'json', 'sarif', 'github', 'junit']) assert.ok(section.includes(`- \`${format}\`: `), `README describes --format ${format}`);
+    for (const exit of ['0', '1', '2']) assert.match(section, new RegExp(`^\\| \`${exit}\` \\| `, 'm'));
+  });
+});
+
