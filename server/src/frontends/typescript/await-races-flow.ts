@@ -176,50 +176,85 @@ export class FunctionRaces {
     this.declared = declaredIn(input.fn);
   }
 
-  /** Cheap: is there anything in the function that could be state? (one walk of the function) */
-  static mentionsState(input: FunctionInput, closureAssigned: Set<string>): boolean {
-    let found = false;
-    const { moduleVars, thisOwner } = input;
-    const visit = (n: ts.Node, nested: boolean, arrowOnly: boolean): void => {
+  /**
+   * Cheap, before the flow analysis: a race needs an await (or `for await`, or `yield` in an async
+   * generator) and a write whose target is rooted at `this` or at a module variable, both in the
+   * function itself. One walk of the function, nested functions skipped; only when both are there are
+   * the nested functions walked for the locals they assign (`closureAssigned`).
+   */
+  static worthReading(input: FunctionInput, closureAssigned: Set<string>): boolean {
+    const { moduleVars, thisOwner, fn } = input;
+    let awaits = false;
+    let writes = false;
+    const nestedFns: ts.Node[] = [];
+    const rooted = (target: ts.Expression): boolean => {
+      let e = skipOuter(target);
+      while (e.kind === SK.PropertyAccessExpression || e.kind === SK.ElementAccessExpression) e = skipOuter((e as ts.PropertyAccessExpression).expression);
+      if (e.kind === SK.ThisKeyword) return thisOwner !== undefined;
+      return e.kind === SK.Identifier && moduleVars.has((e as ts.Identifier).text);
+    };
+    const visit = (n: ts.Node): void => {
       switch (n.kind) {
-        case SK.Identifier:
-          if (moduleVars.has((n as ts.Identifier).text)) found = true;
-          return;
-        case SK.ThisKeyword:
-          if (thisOwner && arrowOnly) found = true;
-          return;
+        case SK.AwaitExpression:
+          awaits = true;
+          break;
+        case SK.YieldExpression:
+          if (input.isGenerator) awaits = true;
+          break;
+        case SK.ForOfStatement:
+          if ((n as ts.ForOfStatement).awaitModifier) awaits = true;
+          break;
         case SK.FunctionDeclaration:
         case SK.FunctionExpression:
+        case SK.ArrowFunction:
         case SK.MethodDeclaration:
         case SK.GetAccessor:
         case SK.SetAccessor:
         case SK.Constructor:
-          ts.forEachChild(n, (c) => visit(c, true, false));
-          return;
-        case SK.ArrowFunction:
-          ts.forEachChild(n, (c) => visit(c, true, arrowOnly));
+        case SK.ClassDeclaration:
+        case SK.ClassExpression:
+          nestedFns.push(n);
           return;
         case SK.BinaryExpression: {
           const b = n as ts.BinaryExpression;
-          if (nested && isAssignmentOperator(b.operatorToken.kind)) {
-            const left = skipOuter(b.left);
-            if (left.kind === SK.Identifier) closureAssigned.add((left as ts.Identifier).text);
-          }
+          if (!writes && isAssignmentOperator(b.operatorToken.kind) && rooted(b.left)) writes = true;
           break;
         }
         case SK.PrefixUnaryExpression:
         case SK.PostfixUnaryExpression: {
-          const operand = skipOuter((n as ts.PrefixUnaryExpression).operand);
-          if (nested && operand.kind === SK.Identifier) closureAssigned.add((operand as ts.Identifier).text);
+          const u = n as ts.PrefixUnaryExpression;
+          if (!writes && (u.operator === SK.PlusPlusToken || u.operator === SK.MinusMinusToken) && rooted(u.operand)) writes = true;
+          break;
+        }
+        case SK.DeleteExpression:
+          if (!writes && rooted((n as ts.DeleteExpression).expression)) writes = true;
+          break;
+        case SK.CallExpression: {
+          const callee = skipOuter((n as ts.CallExpression).expression);
+          if (!writes && callee.kind === SK.PropertyAccessExpression) {
+            const m = (callee as ts.PropertyAccessExpression).name.text;
+            if ((m === 'set' || m === 'add' || m === 'delete') && rooted((callee as ts.PropertyAccessExpression).expression)) writes = true;
+          }
           break;
         }
       }
-      ts.forEachChild(n, (c) => visit(c, nested, arrowOnly));
+      ts.forEachChild(n, visit);
     };
-    const fn = input.fn;
-    for (const p of fn.parameters) visit(p, false, true);
-    if (fn.body) visit(fn.body, false, true);
-    return found;
+    for (const p of fn.parameters) if (p.initializer) visit(p.initializer);
+    if (fn.body) visit(fn.body);
+    if (!awaits || !writes) return false;
+    const assigned = (n: ts.Node): void => {
+      if (n.kind === SK.BinaryExpression && isAssignmentOperator((n as ts.BinaryExpression).operatorToken.kind)) {
+        const left = skipOuter((n as ts.BinaryExpression).left);
+        if (left.kind === SK.Identifier) closureAssigned.add((left as ts.Identifier).text);
+      } else if (n.kind === SK.PrefixUnaryExpression || n.kind === SK.PostfixUnaryExpression) {
+        const operand = skipOuter((n as ts.PrefixUnaryExpression).operand);
+        if (operand.kind === SK.Identifier) closureAssigned.add((operand as ts.Identifier).text);
+      }
+      ts.forEachChild(n, assigned);
+    };
+    for (const n of nestedFns) assigned(n);
+    return true;
   }
 
   run(closureAssigned: Set<string>): FunctionOutput {

@@ -4,8 +4,9 @@
 // What is state: await-races-state.ts. How one function is read: await-races-flow.ts. This module
 // picks the functions worth reading and finds their nodes without walking the whole file again:
 // - text prefilters: no `await`/`yield` in the file → nothing; an async scope whose text has neither
-//   → skipped; then one cheap walk of the function for any mention of a module variable or of `this`
-//   (where `this` is an instance) before the flow analysis;
+//   → skipped; a function whose text writes nothing rooted at `this` or a module variable (a regular
+//   expression) → skipped; then one cheap walk of the function (nested functions skipped) that needs both an await
+//   and a write rooted at `this` (an instance) or at a module variable before the flow analysis runs;
 // - the function nodes are found by descending from the root only into the children that contain one
 //   (the walker keeps no nodes per scope, and parent pointers are not set).
 // Races are recorded whether or not a lock covers them: the rule decides with `lockRegions`, and a
@@ -78,27 +79,68 @@ function locate(sf: ts.SourceFile, targets: readonly Target[]): Map<number, { fn
   return found;
 }
 
+/** Offsets of every `await` and `yield` in the text, ascending (comments and strings included: a prefilter). */
+function keywordOffsets(text: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf('await'); i >= 0; i = text.indexOf('await', i + 5)) out.push(i);
+  const yields: number[] = [];
+  for (let i = text.indexOf('yield'); i >= 0; i = text.indexOf('yield', i + 5)) yields.push(i);
+  if (yields.length === 0) return out;
+  return [...out, ...yields].sort((a, b) => a - b);
+}
+
+function firstAtOrAfter(sorted: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Text that may write state: an assignment, `++`/`--`, `delete` or `.set/.add/.delete(` on a chain
+ * rooted at `this` or at a module variable. A gate in front of the AST prefilter, so it may say yes
+ * too often but should not say no to a real write (a target whose index holds brackets or spans lines,
+ * `this.a[b[i]] = …`, is missed: such a function is not read).
+ */
+let thisOnly: RegExp | undefined;
+
+function writePattern(moduleVars: ReadonlyMap<string, ModuleVar>): RegExp {
+  if (moduleVars.size === 0 && thisOnly) return thisOnly;
+  const names = ['this', ...[...moduleVars.keys()].map((n) => n.replace(/\$/g, '\\$'))];
+  const root = `(?<![\\w$.#])(?:${names.join('|')})(?![\\w$])`;
+  const chain = `(?:\\s*\\??\\.\\s*[\\w$#]+|\\s*\\[[^\\]\\n]*\\])*`;
+  const op = `(?:[-+*/%&|^]|\\*\\*|<<|>>>?|\\?\\?|&&|\\|\\|)?=(?![=>])`;
+  const re = new RegExp(`${root}${chain}\\s*(?:${op}|\\+\\+|--|\\.\\s*(?:set|add|delete)\\s*\\()|(?:\\+\\+|--|\\bdelete\\s)\\s*${root}`);
+  if (moduleVars.size === 0) thisOnly = re;
+  return re;
+}
+
 export function collectAwaitRaces(sf: ts.SourceFile, text: string, walk: WalkResult): { awaitRaces: AwaitRace[]; lockRegions: LockRegion[] } {
-  const hasAwait = text.includes('await');
-  if (!hasAwait && !text.includes('yield')) return NONE;
+  // where `await`/`yield` occur, once: each async scope then asks with a binary search
+  const marks = keywordOffsets(text);
+  if (marks.length === 0) return NONE;
   const targets: Target[] = [];
   for (const s of walk.scopes) {
     if (s.kind !== 'async') continue;
     const { start, end } = s.span;
-    const at = hasAwait ? text.indexOf('await', start) : -1;
-    if ((at >= 0 && at < end) || (() => {
-      const y = text.indexOf('yield', start);
-      return y >= 0 && y < end;
-    })()) targets.push({ scopeId: s.id, start, end });
+    const at = firstAtOrAfter(marks, start);
+    if (at < marks.length && marks[at] < end) targets.push({ scopeId: s.id, start, end });
   }
   if (targets.length === 0) return NONE;
   targets.sort((a, b) => a.start - b.start || b.end - a.end);
   const moduleVars = moduleVariables(sf);
-  const nodes = locate(sf, targets);
+  const writes = writePattern(moduleVars);
+  const worth = targets.filter((t) => writes.test(text.slice(t.start, t.end)));
+  if (worth.length === 0) return NONE;
+  const nodes = locate(sf, worth);
   const facts: AwaitRaceFacts = { sites: new Map(), locks: new Map(), moduleVars };
   const awaitRaces: AwaitRace[] = [];
   const lockRegions: LockRegion[] = [];
-  for (const t of targets) {
+  for (const t of worth) {
     const n = nodes.get(t.scopeId);
     if (!n) continue;
     const thisOwner = thisOwnerOf(n.chain, sf, moduleVars);
@@ -108,7 +150,7 @@ export function collectAwaitRaces(sf: ts.SourceFile, text: string, walk: WalkRes
       isGenerator: n.fn.asteriskToken !== undefined,
     };
     const closureAssigned = new Set<string>();
-    if (!FunctionRaces.mentionsState(input, closureAssigned)) continue;
+    if (!FunctionRaces.worthReading(input, closureAssigned)) continue;
     const out = new FunctionRaces(input).run(closureAssigned);
     for (const { race, site } of out.races) {
       awaitRaces.push(race);
