@@ -17,7 +17,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { LockRegion } from '../../engine/model';
 import type { BuiltModel } from './build';
-import { dottedSegments, headerColon, keywordAt, skipTrivia, splitItems, stepToken } from './scan';
+import { closingBracket, dottedSegments, headerColon, keywordAt, skipSpaceBack, skipTrivia, splitItems, stepToken } from './scan';
 
 /** Constructors of locks, by resolved qualified name. */
 export const LOCK_CONSTRUCTORS: ReadonlySet<string> = new Set([
@@ -76,17 +76,55 @@ function assignedLocks(text: string, built: BuiltModel): Set<string> {
   return out;
 }
 
-/** Is the expression `text[start, end)`, read in `scope`, a lock? */
+/**
+ * Is the expression `text[start, end)`, read in `scope`, a lock? A name or attribute (see the header),
+ * `counter.get_lock()`, an entry of a container of locks (`locks[key]`, `self._mutexes[k]`), or what a
+ * call that says it makes or finds a lock returns (`FileLock(path)`, `lock_for(key)`). A lock created
+ * right there (`with threading.Lock():`) guards nothing: nobody else can take it.
+ */
 function isLock(text: string, k: LockKnowledge, start: number, end: number, scope: number): boolean {
   const parts = dottedSegments(text, start, end);
-  if (!parts) {
-    // `counter.get_lock()`: the lock of a multiprocessing Value
-    return /^[\w.\s]+\.\s*get_lock\s*\(\s*\)$/u.test(text.slice(start, end));
+  if (parts) {
+    const last = parts[parts.length - 1];
+    if (looksLikeLock(last) || k.assigned.has(last)) return true;
+    const m = k.built.resolver.chain(parts, scope);
+    return m.k === 'instance' && LOCK_CONSTRUCTORS.has(m.type);
   }
-  const last = parts[parts.length - 1];
-  if (looksLikeLock(last) || k.assigned.has(last)) return true;
-  const m = k.built.resolver.chain(parts, scope);
-  return m.k === 'instance' && LOCK_CONSTRUCTORS.has(m.type);
+  const close = text.charCodeAt(end - 1);
+  if (close !== 41 && close !== 93 /* ) ] */) {
+    // `store().lock`: the lock of an object some expression returns
+    const tail = /\.\s*([\p{L}_][\p{L}\p{N}_]*)$/u.exec(text.slice(start, end));
+    return tail !== null && looksLikeLock(tail[1]);
+  }
+  const open = openingBracket(text, start, end - 1);
+  const callee = open < 0 ? undefined : dottedSegments(text, start, skipSpaceBack(text, open, start));
+  if (!callee) return false;
+  const last = callee[callee.length - 1];
+  if (close === 93) return looksLikeLock(last.replace(/(?:es|s)$/, '')) || looksLikeLock(last);
+  if (last === 'get_lock') return true;
+  const m = k.built.resolver.chain(callee, scope);
+  if (m.k === 'qualified' && LOCK_CONSTRUCTORS.has(m.q)) return false;
+  return looksLikeLock(last);
+}
+
+/** The bracket that opens the group closing at `close`, when that group ends the expression starting at `start`. */
+function openingBracket(text: string, start: number, close: number): number {
+  let open = -1;
+  for (let i = start; i < close; ) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91) {
+      const end = closingBracket(text, i, close + 1);
+      if (end === close) {
+        open = i;
+        break;
+      }
+      if (end < 0) return -1;
+      i = end + 1;
+      continue;
+    }
+    i = stepToken(text, i, close);
+  }
+  return open;
 }
 
 /** The value of a `with` item: the item without its `as target`. */
@@ -117,6 +155,8 @@ function withItems(text: string, start: number, end: number): Array<{ start: num
 }
 
 const WITH_LINE = /^[ \t]*(?:async[ \t]+)?with\b/gmu;
+/** longer `with` headers than this are not read (their items are not looked at) */
+const MAX_HEADER = 4000;
 
 export function collectLockRegions(text: string, root: Node, built: BuiltModel): LockRegion[] {
   const out: LockRegion[] = [];
@@ -134,7 +174,8 @@ function withRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion
     const stmtStart = m.index + m[0].length - m[0].trimStart().length;
     const isAsync = text.startsWith('async', stmtStart);
     const headStart = m.index + m[0].length;
-    const colon = headerColon(text, headStart, text.length);
+    // a `with` line in prose (a docstring) must not send the scan through the rest of the file
+    const colon = headerColon(text, headStart, Math.min(text.length, headStart + MAX_HEADER));
     if (colon < 0) continue;
     const scope = k.built.table.at(stmtStart).id;
     let lock: string | undefined;
