@@ -16,13 +16,13 @@
 //   code means the same; `return`/`break`/`continue` inside still release through `finally`.
 //   The lock: an existing one as written (async-mutex's `acquire()` gives a release function, a
 //   Semaphore's `[value, release]`; async-lock / Web Locks callbacks and `if (busy) return; busy = true`
-//   flag guards are not reused: no fix), or a
-//   new module-level one: `const <state>Mutex = new Mutex();` with `async-mutex` in the package's
-//   dependencies, else a small promise-chain lock, `createLock()`, declared once per file (typed in
-//   TS, plain in JS) and `const <state>Lock = createLock();`. New declarations go after the imports.
+//   flag guards are not reused: no fix), or a new module-level one: `const <state>Mutex = new Mutex();`
+//   with `async-mutex` in the package's dependencies, else a small promise-chain lock, `createLock()`,
+//   declared once per file (typed in TS, plain in JS), and `const <state>Lock = createLock();`. New
+//   declarations go after the imports, or next to the locks an earlier fix declared.
 // Refused: a range that contains a multi-line template literal (re-indenting would change its text) or
-// a `yield` (the consumer would hold the lock for as long as it likes),
-// a read after the write (a race across loop iterations), a function body that is an expression.
+// a `yield` (the consumer would hold the lock for as long as it likes), a read after the write (a race
+// across loop iterations), a function whose body is an expression.
 
 import ts from 'typescript';
 import type { TextEdit } from '../../engine/finding';
