@@ -268,7 +268,7 @@ describe('python shared state: writes', () => {
     ]);
   });
 
-  it('leaves out stores, locals, parameters, nonlocal names, constructors, module and class code', () => {
+  it('leaves out stores, locals, parameters, nonlocal names, constructors, module and class code, thread-locals', () => {
     const text = threaded(
       'counter = 0',
       'cache = {}',
@@ -309,6 +309,15 @@ describe('python shared state: writes', () => {
       'def shadow():',
       '    cache = {}',
       '    cache["k"] += 1',
+      'per_thread = threading.local()',
+      'class Ctx(threading.local):',
+      '    def bump(self):',
+      '        self.depth += 1',
+      'ctx = Ctx()',
+      'def thread_locals():',
+      '    per_thread.count = per_thread.count + 1',
+      '    per_thread.seen["k"] += 1',
+      '    ctx.depth += 1',
     );
     assert.deepEqual(writes(text), []);
   });

@@ -20,9 +20,9 @@ import type { Node } from 'web-tree-sitter';
 import type { LockRegion, StateRef, StateWrite } from '../../engine/model';
 import type { BuiltModel } from './build';
 import { collectLockRegions } from './locks';
-import { identEnd, readDotted, skipInline } from './scan';
+import { dottedSegments, identEnd, readDotted, skipInline } from './scan';
 import type { PyScope } from './scopes';
-import { bindingScope } from './shared-state-concurrency';
+import { bindingScope, LocalClasses } from './shared-state-concurrency';
 
 export function collectSharedState(text: string, root: Node, built: BuiltModel): { stateWrites: StateWrite[]; lockRegions: LockRegion[] } {
   const lockRegions = collectLockRegions(text, root, built);
@@ -129,9 +129,11 @@ function stateRef(text: string, built: BuiltModel, scope: PyScope, parts: string
   if (!owner) return undefined;
   const kind: StateRef['kind'] = subscripted ? 'element' : 'attribute';
   const suffix = subscripted ? '[]' : '';
-  if (owner.kind === 'module') return { kind, owner: 'module', key: parts.join('.') + suffix, written };
+  if (owner.kind === 'module') {
+    return threadLocalName(text, built, owner, root) ? undefined : { kind, owner: 'module', key: parts.join('.') + suffix, written };
+  }
   const m = built.resolver.meaning(root, scope.id);
-  if (m.k !== 'self' || parts.length < 2) return undefined;
+  if (m.k !== 'self' || parts.length < 2 || threadLocalClass(text, built, built.table.get(m.cls))) return undefined;
   const method = methodOf(built, scope, m.cls);
   if (!method || method.name === undefined || method.name === '__new__') return undefined;
   const className = built.scopes[m.cls].name ?? 'class';
@@ -140,6 +142,30 @@ function stateRef(text: string, built: BuiltModel, scope: PyScope, parts: string
   if (isClassMethod(text, method)) return { kind, owner: 'module', key: `${className}.${rest}${suffix}`, written };
   if (CONSTRUCTORS.has(method.name)) return undefined;
   return { kind, owner: 'instance', key: `${className}.self.${rest}${suffix}`, written };
+}
+
+const THREAD_LOCAL = new Set(['threading.local', '_threading_local.local']);
+
+/** A class of the file that subclasses `threading.local`: each thread sees its own attributes. */
+function threadLocalClass(text: string, built: BuiltModel, cls: PyScope): boolean {
+  for (const base of cls.bases ?? []) {
+    const parts = dottedSegments(text, base.start, base.end);
+    const m = parts && built.resolver.chain(parts, cls.parent ?? 0);
+    if (m && m.k === 'qualified' && THREAD_LOCAL.has(m.q)) return true;
+  }
+  return false;
+}
+
+/** A module-level name bound to `threading.local()` or to an instance of a subclass of it: per-thread storage. */
+function threadLocalName(text: string, built: BuiltModel, owner: PyScope, name: string): boolean {
+  for (const b of owner.names.get(name) ?? []) {
+    if (b.k !== 'value') continue;
+    const q = built.resolver.callName(b.call);
+    if (q !== undefined && THREAD_LOCAL.has(q)) return true;
+    const cls = new LocalClasses(text, built.table).instantiated(b.call);
+    if (cls && threadLocalClass(text, built, cls)) return true;
+  }
+  return false;
 }
 
 /** `a.b.c` as segments, when the node is only names and dots. */
