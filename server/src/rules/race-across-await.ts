@@ -90,8 +90,11 @@ function lineOf(text: string, offset: number): number {
 function existingLock(model: SourceModel, race: AwaitRace): string | undefined {
   for (const other of model.awaitRaces) {
     if (other === race || other.state.key !== race.state.key) continue;
-    const region = lockAround(model, { start: other.read.start, end: other.write.end }, other.scope, 'async');
-    if (region && !(/^(self|this)\b/.test(region.lock) && model.scopes[region.scope].parent !== model.scopes[race.scope].parent)) return region.lock;
+    const region = lockAround(model, { start: Math.min(other.read.start, other.write.start), end: Math.max(other.read.end, other.write.end) }, other.scope, 'async');
+    if (!region) continue;
+    // `self._lock` / `this.mutex` names the same lock only for the same instance state (equal keys are one class)
+    if (/^(self|this)\b/.test(region.lock) && race.state.owner !== 'instance') continue;
+    return region.lock;
   }
   return undefined;
 }
@@ -121,7 +124,8 @@ export const raceAcrossAwait: Rule = {
       }
       const existing = existingLock(model, race);
       const choice: LockChoice = existing ? { existing } : 'new';
-      const locked = model.fixer.guardWithAsyncLock?.(race, choice);
+      // a lock the fixer cannot take here (a callback-style mutex, a flag guard) still leaves a new one
+      const locked = model.fixer.guardWithAsyncLock?.(race, choice) ?? (existing ? model.fixer.guardWithAsyncLock?.(race, 'new') : undefined);
       if (locked) fixes.push({ title: locked.title, safe: false, edits: locked.edits });
       ctx.report({
         messageId: race.pattern,
