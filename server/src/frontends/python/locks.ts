@@ -6,10 +6,13 @@
 //   acquires, up to the release in the same block or in the `finally` of a `try` that follows; without
 //   such a release, up to the end of the block (the release is elsewhere, the lock is still held here).
 //
-// What is a lock: a value of a known lock type (the catalogue's types, or a name or attribute that the
-// file assigns a lock constructor anywhere), a name or attribute whose last segment says it is one
-// (`lock`, `_lock`, `mutex`, `cond`, `sem`…), or `X.get_lock()` (multiprocessing `Value`s). When
-// unsure we count it as a lock: a region too many costs a missed report, a region too few a false one.
+// What is a lock: a value of a lock type (LOCK_CONSTRUCTORS, through the catalogue's types or an
+// annotation), a name or attribute the file assigns a lock constructor anywhere (`self._mu =
+// asyncio.Lock()` in `__init__`), a name or attribute whose last segment says it is one (`lock`,
+// `_lock`, `mutex`, `cond`, `sem`…), an entry of a container of locks (`locks[key]`), what a call that
+// says so returns (`FileLock(path)`), or `X.get_lock()` (multiprocessing `Value`s). When unsure we count
+// it as a lock: a region too many costs a missed report, a region too few a false one. A lock created
+// in the `with` itself (`with threading.Lock():`) is none: nobody else can hold it.
 //
 // Cost: `with` statements are found in the text and read from it; the tree is asked only for the body
 // of a `with` that holds a lock and for the statements around `acquire()` calls.
