@@ -93,7 +93,9 @@
  * takes that lock. A module-level lock serialises the update across all instances of a class, which is
  * correct but coarser than a per-instance lock.
  * Node: the write becomes the matching `Atomics` call (`Atomics.store`, `Atomics.add`, `Atomics.sub`,
- * `Atomics.or`, `Atomics.and`, `Atomics.xor`) when its value is not used; the fix is **safe**. Other
+ * `Atomics.or`, `Atomics.and`, `Atomics.xor`) when its value is not used; the fix is **safe** for every
+ * index the array has (an out-of-range or fractional index, which a plain write silently ignores, makes
+ * `Atomics` throw a `RangeError` or truncate it — a bug either way). Other
  * updates (`a[i] *= 2`, `a[i] = f(a[i])`) need a compare-and-swap loop and get no automatic fix, and
  * float arrays cannot use `Atomics` at all.
  */
