@@ -105,9 +105,9 @@ function isLock(text: string, k: LockKnowledge, start: number, end: number, scop
   const last = callee[callee.length - 1];
   if (close === 93) return looksLikeLock(last.replace(/(?:es|s)$/, '')) || looksLikeLock(last);
   if (last === 'get_lock') return true;
+  if (!looksLikeLock(last)) return false;
   const m = k.built.resolver.chain(callee, scope);
-  if (m.k === 'qualified' && LOCK_CONSTRUCTORS.has(m.q)) return false;
-  return looksLikeLock(last);
+  return !(m.k === 'qualified' && LOCK_CONSTRUCTORS.has(m.q));
 }
 
 /** The bracket that opens the group closing at `close`, when that group ends the expression starting at `start`. */
@@ -157,7 +157,6 @@ function withItems(text: string, start: number, end: number): Array<{ start: num
   return items.map((it) => itemValue(text, it.start, it.end));
 }
 
-const WITH_LINE = /^[ \t]*(?:async[ \t]+)?with\b/gmu;
 /** longer `with` headers than this are not read (their items are not looked at) */
 const MAX_HEADER = 4000;
 
@@ -170,16 +169,30 @@ export function collectLockRegions(text: string, root: Node, built: BuiltModel):
   return out;
 }
 
+/** Where each `with` / `async with` statement starts (the text finds them; the tree confirms). */
+function forEachWithStatement(text: string, visit: (stmtStart: number, headStart: number, isAsync: boolean) => void): void {
+  for (let at = text.indexOf('with'); at >= 0; at = text.indexOf('with', at + 4)) {
+    const after = text.charCodeAt(at + 4);
+    if (after !== 32 && after !== 9 && after !== 40 /* ( */ && after !== 92 /* \ */) continue;
+    let i = at;
+    while (i > 0 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+    let isAsync = false;
+    if (i >= 5 && text.startsWith('async', i - 5) && i < at) {
+      isAsync = true;
+      i -= 5;
+      while (i > 0 && (text.charCodeAt(i - 1) === 32 || text.charCodeAt(i - 1) === 9)) i--;
+    }
+    const prev = i > 0 ? text.charCodeAt(i - 1) : 10;
+    if (prev !== 10 && prev !== 13) continue;
+    visit(isAsync ? text.indexOf('async', i) : at, at + 4, isAsync);
+  }
+}
+
 function withRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion[]): void {
-  if (!text.includes('with')) return;
-  WITH_LINE.lastIndex = 0;
-  for (let m = WITH_LINE.exec(text); m; m = WITH_LINE.exec(text)) {
-    const stmtStart = m.index + m[0].length - m[0].trimStart().length;
-    const isAsync = text.startsWith('async', stmtStart);
-    const headStart = m.index + m[0].length;
+  forEachWithStatement(text, (stmtStart, headStart, isAsync) => {
     // a `with` line in prose (a docstring) must not send the scan through the rest of the file
     const colon = headerColon(text, headStart, Math.min(text.length, headStart + MAX_HEADER));
-    if (colon < 0) continue;
+    if (colon < 0) return;
     const scope = k.built.table.at(stmtStart).id;
     let lock: string | undefined;
     for (const item of withItems(text, skipTrivia(text, headStart, colon), colon)) {
@@ -188,14 +201,13 @@ function withRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion
         break;
       }
     }
-    if (lock === undefined) continue;
+    if (lock === undefined) return;
     // the text can be fooled by a docstring; the tree cannot
     const node = statementAt(root, stmtStart, 'with_statement');
     const body = node?.childForFieldName('body');
-    if (!node || !body) continue;
+    if (!node || !body) return;
     out.push({ span: { start: body.startIndex, end: body.endIndex }, scope, kind: isAsync ? 'async' : 'thread', lock });
-    WITH_LINE.lastIndex = Math.max(WITH_LINE.lastIndex, colon);
-  }
+  });
 }
 
 /** The node of `type` that starts exactly at `start`. */
@@ -219,6 +231,7 @@ function statementOf(node: Node): Node | undefined {
 }
 
 function acquireRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion[]): void {
+  if (!text.includes('acquire')) return;
   const { calls } = k.built;
   for (let i = 0; i < calls.length; i++) {
     const a = calls[i];

@@ -11,16 +11,17 @@
 // and not recorded. `self` attributes are not recorded in `__init__`, `__new__` and `__post_init__`
 // (nobody else has the instance yet); a classmethod's `cls.x` is per class, like a module-level object.
 //
-// Cost: lock regions come from the text (locks.ts). Writes need a walk over the assignments of the
-// tree; it runs only in files that hand a function to a thread, the only files where the rule can
-// report. Writes are recorded in every function of such a file, not only in the functions threads
-// reach: the rule also asks whether code that is not a thread writes the same state.
+// Cost: lock regions come from the text (locks.ts). Writes are looked for only in files that hand a
+// function to a thread, the only files where the rule can report: statements that assign to a global,
+// `self` or a module-level name are found in the text, and only those are read from the tree. Writes
+// are recorded in every function of such a file, not only in the functions threads reach: the rule
+// also asks whether code that is not a thread writes the same state.
 
 import type { Node } from 'web-tree-sitter';
 import type { LockRegion, StateRef, StateWrite } from '../../engine/model';
 import type { BuiltModel } from './build';
 import { collectLockRegions } from './locks';
-import { dottedSegments, identEnd, readDotted, skipInline } from './scan';
+import { closingBracket, dottedSegments, expressionEnd, identEnd, readDotted, skipInline } from './scan';
 import type { PyScope } from './scopes';
 import { bindingScope, LocalClasses } from './shared-state-concurrency';
 
@@ -35,25 +36,80 @@ const CONSTRUCTORS = new Set(['__init__', '__new__', '__post_init__']);
 
 function collectStateWrites(text: string, root: Node, built: BuiltModel): StateWrite[] {
   const out: StateWrite[] = [];
-  const { table } = built;
-  for (const node of root.descendantsOfType(['assignment', 'augmented_assignment'])) {
-    if (!node) continue;
-    const start = node.startIndex;
-    const scope = table.at(start);
-    if (scope.kind !== 'def') continue;
-    // most assignments bind locals: decide from the text before asking the tree anything more
-    const target = readDotted(text, start);
-    if (!target) continue;
-    const after = text.charCodeAt(skipInline(text, target.end));
-    const subscripted = after === 91; /* [ */
-    if (target.parts.length === 1 && !subscripted) {
-      if (!scope.globals?.has(target.parts[0])) continue;
-    } else if (!maybeShared(built, scope, target.parts[0])) continue;
-    const write = stateWrite(text, built, node, scope);
+  forEachAssignmentCandidate(text, (start) => {
+    const write = candidateWrite(text, root, built, start);
     if (write) out.push(write);
-  }
-  out.sort((a, b) => a.span.start - b.span.start);
+  });
   return out;
+}
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
+}
+
+/**
+ * Where a statement that may assign starts: on lines with an `=`, the first word of an indented line
+ * (writes are only recorded in function bodies) and a word after `;` or a compound statement's `:`
+ * (`if x: n += 1`). Jumps from `=` to `=`: most lines have none.
+ */
+function forEachAssignmentCandidate(text: string, visit: (start: number) => void): void {
+  const n = text.length;
+  for (let eq = text.indexOf('='); eq >= 0; ) {
+    const lineStart = text.lastIndexOf('\n', eq) + 1;
+    let lineEnd = text.indexOf('\n', eq);
+    if (lineEnd < 0) lineEnd = n;
+    let i = lineStart;
+    while (i < lineEnd && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+    if (i > lineStart && isIdentStart(text.charCodeAt(i))) visit(i);
+    for (let j = i; j < lineEnd; j++) {
+      const c = text.charCodeAt(j);
+      if (c !== 59 && c !== 58 /* ; : */) continue;
+      let k = j + 1;
+      while (k < lineEnd && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+      if (k < lineEnd && isIdentStart(text.charCodeAt(k))) visit(k);
+    }
+    eq = lineEnd >= n ? -1 : text.indexOf('=', lineEnd);
+  }
+}
+
+/** The write of shared state made by the statement starting at `start`, if it is one. */
+function candidateWrite(text: string, root: Node, built: BuiltModel, start: number): StateWrite | undefined {
+  // most statements call something or bind a local: decide from the text before asking the tree
+  const target = readDotted(text, start);
+  if (!target) return undefined;
+  const afterName = skipInline(text, target.end);
+  const subscripted = text.charCodeAt(afterName) === 91; /* [ */
+  let i = afterName;
+  while (text.charCodeAt(i) === 91) {
+    const close = closingBracket(text, i, text.length);
+    if (close < 0) break;
+    i = skipInline(text, close + 1);
+  }
+  if (!assignsAt(text, i)) return undefined;
+  // a plain store whose value does not even mention the state is no update (`self.x = value`)
+  if (text.charCodeAt(i) === 61 /* = */ && !text.slice(i + 1, expressionEnd(text, i + 1).end).includes(target.parts[target.parts.length - 1])) return undefined;
+  const scope = built.table.at(start);
+  if (scope.kind !== 'def') return undefined;
+  if (target.parts.length === 1 && !subscripted) {
+    if (!scope.globals?.has(target.parts[0])) return undefined;
+  } else if (!maybeShared(built, scope, target.parts[0])) return undefined;
+  const node = assignmentAt(root, start);
+  return node && stateWrite(text, built, node, scope);
+}
+
+/** `=` (not `==`) or an augmented assignment operator at `i`. */
+function assignsAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 61 /* = */) return text.charCodeAt(i + 1) !== 61;
+  return /^(?:[-+*/%&|^@]|\/\/|\*\*|<<|>>)=/.test(text.slice(i, i + 4));
+}
+
+/** The assignment or augmented assignment node that starts at `start`. */
+function assignmentAt(root: Node, start: number): Node | undefined {
+  for (let n: Node | null = root.descendantForIndex(start); n && n.startIndex === start; n = n.parent) {
+    if (n.type === 'assignment' || n.type === 'augmented_assignment') return n;
+  }
+  return undefined;
 }
 
 /** Can `name`, read in `scope`, be shared: `self` (or `cls`) of a method, or a module-level name? */
