@@ -13,8 +13,13 @@ export function run(): Promise<void> {
     bail: process.env.LOOPGUARD_E2E_NEGATIVE === '1',
   });
   // what `mocha.addFile` + `loadFiles` would do, for a test module bundled into this file
-  mocha.suite.emit('pre-require', globalThis, 'loopguard.test.ts', mocha);
-  require('./loopguard.test');
+  for (const [file, load] of [
+    ['loopguard.test.ts', () => require('./loopguard.test')],
+    ['concurrency.test.ts', () => require('./concurrency.test')],
+  ] as const) {
+    mocha.suite.emit('pre-require', globalThis, file, mocha);
+    load();
+  }
   const resultFile = process.env.LOOPGUARD_E2E_RESULT;
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {

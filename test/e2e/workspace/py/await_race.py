@@ -1,0 +1,6 @@
+balance = 0
+
+
+async def deposit(source) -> None:
+    global balance
+    balance += await source()
