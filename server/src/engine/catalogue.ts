@@ -59,6 +59,13 @@ export interface CatalogueFile {
   flavours?: Record<string, AsyncFlavour>;
 }
 
+/** A user's addition or switch-off, from `loopguard.cpuHeavyApis` (or a project file's `cpuHeavyApis`). */
+export interface UserCpuHeavyApi extends CpuHeavyApi {
+  language?: Ecosystem;
+  /** false switches a built-in entry off */
+  enabled?: boolean;
+}
+
 /** A user's addition or switch-off, from `loopguard.blockingApis`. */
 export interface UserBlockingApi extends BlockingApi {
   /** which ecosystem the entry is for; inferred from nothing, so required when ambiguous */
@@ -69,15 +76,17 @@ export const ECOSYSTEM_OF: Record<LanguageFamily, Ecosystem> = { javascript: 'no
 
 let validateFile: ValidateFunction<CatalogueFile> | undefined;
 let validateEntry: ValidateFunction<BlockingApi> | undefined;
+let validateCpuEntry: ValidateFunction<CpuHeavyApi> | undefined;
 
-function validators(): { file: ValidateFunction<CatalogueFile>; entry: ValidateFunction<BlockingApi> } {
-  if (!validateFile || !validateEntry) {
+function validators(): { file: ValidateFunction<CatalogueFile>; entry: ValidateFunction<BlockingApi>; cpuEntry: ValidateFunction<CpuHeavyApi> } {
+  if (!validateFile || !validateEntry || !validateCpuEntry) {
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
     ajv.addSchema(schema);
     validateFile = ajv.getSchema<CatalogueFile>(schema.$id) as ValidateFunction<CatalogueFile>;
     validateEntry = ajv.compile<BlockingApi>({ $ref: `${schema.$id}#/definitions/blockingApi` });
+    validateCpuEntry = ajv.compile<CpuHeavyApi>({ $ref: `${schema.$id}#/properties/cpuHeavy/items` });
   }
-  return { file: validateFile, entry: validateEntry };
+  return { file: validateFile, entry: validateEntry, cpuEntry: validateCpuEntry };
 }
 
 function describeErrors(v: ValidateFunction): string {
@@ -105,7 +114,7 @@ export class EcosystemCatalogue {
   /** `numpy.*` entries: module prefix → entry */
   private readonly cpuModules = new Map<string, CpuHeavyApi>();
 
-  constructor(file: CatalogueFile, user: readonly BlockingApi[] = []) {
+  constructor(file: CatalogueFile, user: readonly BlockingApi[] = [], userCpuHeavy: readonly UserCpuHeavyApi[] = []) {
     for (const api of file.blocking) this.exact.set(api.name, api);
     for (const api of user) {
       if (api.enabled === false) {
@@ -125,6 +134,13 @@ export class EcosystemCatalogue {
     for (const api of file.cpuHeavy ?? []) {
       if (api.name.endsWith('.*')) this.cpuModules.set(api.name.slice(0, -2), api);
       else this.cpuExact.set(api.name, api);
+    }
+    // user entries come last so they win over built-in ones of the same name
+    for (const { enabled, language: _language, ...api } of userCpuHeavy) {
+      const table = api.name.endsWith('.*') ? this.cpuModules : this.cpuExact;
+      const key = api.name.endsWith('.*') ? api.name.slice(0, -2) : api.name;
+      if (enabled === false) table.delete(key);
+      else table.set(key, api);
     }
     this.types = new Map(Object.entries(file.types ?? {}));
     this.flavours = new Map(Object.entries(file.flavours ?? {}));
@@ -169,36 +185,71 @@ export interface UserCatalogueResult {
   problems: string[];
 }
 
+export type UserEntryKind = 'blocking' | 'cpuHeavy';
+
+type CheckedEntry = { ok: true; entry: Record<string, unknown>; language: Ecosystem | undefined } | { ok: false; problem: string };
+
+function checkUserEntry(kind: UserEntryKind, raw: unknown): CheckedEntry {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, problem: kind === 'blocking' ? 'must be an object with "name" and "advice"' : 'must be an object with "name"' };
+  }
+  const { language, ...entry } = raw as Record<string, unknown>;
+  let checked: Record<string, unknown> = entry;
+  let v: ValidateFunction;
+  if (kind === 'blocking') {
+    checked = entry.enabled === false && entry.advice === undefined ? { ...entry, advice: 'switched off' } : entry;
+    v = validators().entry;
+  } else {
+    // the catalogue file's cpuHeavy items have no "enabled": user entries may switch built-in ones off
+    const { enabled, ...rest } = entry;
+    if (enabled !== undefined && typeof enabled !== 'boolean') return { ok: false, problem: `(${String(entry.name ?? '?')}): /enabled must be boolean` };
+    checked = rest;
+    v = validators().cpuEntry;
+  }
+  if (!v(checked)) return { ok: false, problem: `(${String(entry.name ?? '?')}): ${describeErrors(v)}` };
+  if (language !== undefined && language !== 'node' && language !== 'python') {
+    return { ok: false, problem: `(${String(entry.name)}): "language" must be "node" or "python"` };
+  }
+  return { ok: true, entry: kind === 'blocking' ? checked : entry, language };
+}
+
+/**
+ * Why a user catalogue entry (settings or project file) is rejected, or undefined when it is valid.
+ * The text starts with the entry's name in parentheses, or says what the entry must be.
+ */
+export function userEntryProblem(kind: UserEntryKind, raw: unknown): string | undefined {
+  const c = checkUserEntry(kind, raw);
+  return c.ok ? undefined : c.problem;
+}
+
 /**
  * Builds the catalogue from the built-in files plus user entries. Invalid user entries are dropped
  * with a message naming them; they never make the whole configuration fail.
  */
-export function buildCatalogue(userEntries: readonly unknown[] = []): UserCatalogueResult {
+export function buildCatalogue(userEntries: readonly unknown[] = [], userCpuHeavy: readonly unknown[] = []): UserCatalogueResult {
   const problems: string[] = [];
   const perEco: Record<Ecosystem, BlockingApi[]> = { node: [], python: [] };
-  const v = validators().entry;
+  const cpuPerEco: Record<Ecosystem, UserCpuHeavyApi[]> = { node: [], python: [] };
   userEntries.forEach((raw, i) => {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      problems.push(`loopguard.blockingApis[${i}] must be an object with "name" and "advice"`);
+    const c = checkUserEntry('blocking', raw);
+    if (!c.ok) {
+      problems.push(`loopguard.blockingApis[${i}] ${c.problem}`);
       return;
     }
-    const { language, ...entry } = raw as Record<string, unknown>;
-    const asEntry = entry.enabled === false && entry.advice === undefined ? { ...entry, advice: 'switched off' } : entry;
-    if (!v(asEntry)) {
-      problems.push(`loopguard.blockingApis[${i}] (${String(entry.name ?? '?')}): ${describeErrors(v)}`);
+    for (const eco of c.language ? [c.language] : (['node', 'python'] as const)) perEco[eco].push(c.entry as unknown as BlockingApi);
+  });
+  userCpuHeavy.forEach((raw, i) => {
+    const c = checkUserEntry('cpuHeavy', raw);
+    if (!c.ok) {
+      problems.push(`loopguard.cpuHeavyApis[${i}] ${c.problem}`);
       return;
     }
-    if (language !== undefined && language !== 'node' && language !== 'python') {
-      problems.push(`loopguard.blockingApis[${i}] (${String(entry.name)}): "language" must be "node" or "python"`);
-      return;
-    }
-    const targets: Ecosystem[] = language ? [language] : ['node', 'python'];
-    for (const eco of targets) perEco[eco].push(asEntry as BlockingApi);
+    for (const eco of c.language ? [c.language] : (['node', 'python'] as const)) cpuPerEco[eco].push(c.entry as unknown as UserCpuHeavyApi);
   });
   return {
     catalogue: {
-      node: new EcosystemCatalogue(BUILTIN_CATALOGUES.node, perEco.node),
-      python: new EcosystemCatalogue(BUILTIN_CATALOGUES.python, perEco.python),
+      node: new EcosystemCatalogue(BUILTIN_CATALOGUES.node, perEco.node, cpuPerEco.node),
+      python: new EcosystemCatalogue(BUILTIN_CATALOGUES.python, perEco.python, cpuPerEco.python),
     },
     problems,
   };

@@ -1,18 +1,32 @@
-// Settings shared by the language server (`loopguard.*` in VS Code) and the CLI, and their
-// validation. A malformed value never fails the whole configuration: it is replaced by its default
-// and a message says which setting was ignored and why.
+// Settings shared by the language server (`loopguard.*` in VS Code) and the CLI, their validation,
+// and how they combine with a project file (engine/project-config) into the configuration of one
+// file. A malformed value never fails the whole configuration: it is replaced by its default and a
+// message says which setting was ignored and why.
 
-import { buildCatalogue, type Catalogue } from './catalogue';
+import { buildCatalogue, userEntryProblem, type Catalogue } from './catalogue';
 import type { Severity, SeveritySetting } from './finding';
+import { matchesAny, relativePath, validateOverrideList, type OverrideConfig, type ProjectConfig } from './project-config';
 import { RULES, RULE_IDS } from '../rules/registry';
+
+export type { OverrideConfig } from './project-config';
+
+/** How editor settings and project files combine (the Ruff extension's `configurationPreference`). */
+export type ConfigurationPreference = 'editorFirst' | 'filesystemFirst' | 'editorOnly';
+export const CONFIGURATION_PREFERENCES: readonly ConfigurationPreference[] = ['editorFirst', 'filesystemFirst', 'editorOnly'];
 
 export interface Settings {
   /** analysis on/off */
   enable: boolean;
   /** per-rule severity, `off` switches a rule off; rules not listed use their default */
   rules: Record<string, SeveritySetting>;
-  /** user catalogue entries: additions, overrides and `"enabled": false` switch-offs */
+  /** user catalogue entries: additions, overrides and `"enabled": false` switch-offs (valid ones only) */
   blockingApis: unknown[];
+  /** user entries for the catalogue's CPU-heavy APIs, same shape of additions and switch-offs */
+  cpuHeavyApis: unknown[];
+  /** settings for files matching globs, relative to the workspace folder; later entries win */
+  overrides: OverrideConfig[];
+  /** whether editor settings or project files win where both set something */
+  configurationPreference: ConfigurationPreference;
   /** files longer than this many characters are skipped with a message */
   maxFileSize: number;
   /** the server warns in its status item when analysing one file takes longer than this */
@@ -27,6 +41,9 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   enable: true,
   rules: {},
   blockingApis: [],
+  cpuHeavyApis: [],
+  overrides: [],
+  configurationPreference: 'editorFirst',
   maxFileSize: 4_000_000,
   timeBudgetMs: 500,
   cpuLoopThreshold: 100_000,
@@ -38,6 +55,9 @@ export const SETTINGS_SCHEMA = {
   enable: { type: 'boolean', default: DEFAULT_SETTINGS.enable },
   rules: { type: 'object', default: {} },
   blockingApis: { type: 'array', default: [] },
+  cpuHeavyApis: { type: 'array', default: [] },
+  overrides: { type: 'array', default: [] },
+  configurationPreference: { type: 'string', default: DEFAULT_SETTINGS.configurationPreference },
   maxFileSize: { type: 'number', default: DEFAULT_SETTINGS.maxFileSize },
   timeBudgetMs: { type: 'number', default: DEFAULT_SETTINGS.timeBudgetMs },
   cpuLoopThreshold: { type: 'number', default: DEFAULT_SETTINGS.cpuLoopThreshold },
@@ -58,7 +78,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Validates raw settings (from `workspace/configuration` or a config file). */
 export function resolveSettings(raw: unknown): ResolvedSettings {
   const problems: string[] = [];
-  const settings: Settings = { ...DEFAULT_SETTINGS, rules: {}, blockingApis: [] };
+  const settings: Settings = { ...DEFAULT_SETTINGS, rules: {}, blockingApis: [], cpuHeavyApis: [], overrides: [] };
   if (raw === undefined || raw === null) return { settings, problems };
   if (!isRecord(raw)) return { settings, problems: ['loopguard settings must be an object; using defaults'] };
 
@@ -79,9 +99,29 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
       }
     }
   }
-  if (raw.blockingApis !== undefined) {
-    if (Array.isArray(raw.blockingApis)) settings.blockingApis = raw.blockingApis;
-    else problems.push('loopguard.blockingApis must be an array of entries; ignored');
+  for (const [key, kind] of [['blockingApis', 'blocking'], ['cpuHeavyApis', 'cpuHeavy']] as const) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (!Array.isArray(v)) {
+      problems.push(`loopguard.${key} must be an array of entries; ignored`);
+      continue;
+    }
+    // invalid entries are dropped here, so entries combined with a project file's keep their messages
+    v.forEach((entry, i) => {
+      const problem = userEntryProblem(kind, entry);
+      if (problem) problems.push(`loopguard.${key}[${i}] ${problem}`);
+      else settings[key].push(entry);
+    });
+  }
+  if (raw.overrides !== undefined) {
+    const errors = validateOverrideList(raw.overrides);
+    if (errors.length === 0) settings.overrides = raw.overrides as OverrideConfig[];
+    else for (const [pointer, what] of errors) problems.push(`loopguard.overrides${pointer.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}: ${what}; loopguard.overrides ignored`);
+  }
+  if (raw.configurationPreference !== undefined) {
+    const v = raw.configurationPreference;
+    if (CONFIGURATION_PREFERENCES.includes(v as ConfigurationPreference)) settings.configurationPreference = v as ConfigurationPreference;
+    else problems.push(`loopguard.configurationPreference must be one of ${CONFIGURATION_PREFERENCES.join(', ')}; got ${JSON.stringify(v)}`);
   }
   for (const key of ['maxFileSize', 'timeBudgetMs', 'cpuLoopThreshold'] as const) {
     const v = raw[key];
@@ -117,10 +157,10 @@ const catalogueCache = new Map<string, { catalogue: Catalogue; problems: string[
 export function toAnalysisConfig(settings: Settings): ResolvedConfig {
   const severities: Record<string, SeveritySetting> = {};
   for (const rule of RULES) severities[rule.meta.id] = settings.rules[rule.meta.id] ?? rule.meta.defaultSeverity;
-  const key = JSON.stringify(settings.blockingApis);
+  const key = JSON.stringify([settings.blockingApis, settings.cpuHeavyApis]);
   let built = catalogueCache.get(key);
   if (!built) {
-    built = buildCatalogue(settings.blockingApis);
+    built = buildCatalogue(settings.blockingApis, settings.cpuHeavyApis);
     if (catalogueCache.size > 32) catalogueCache.clear();
     catalogueCache.set(key, built);
   }
@@ -134,4 +174,128 @@ export function defaultAnalysisConfig(): AnalysisConfig {
 
 export function isSeverity(s: SeveritySetting): s is Severity {
   return s !== 'off';
+}
+
+/** What one source (editor settings, a project file) says for one file once its overrides applied. */
+interface Layer {
+  rules: Record<string, SeveritySetting>;
+  blockingApis: readonly unknown[];
+  cpuHeavyApis: readonly unknown[];
+  cpuLoopThreshold?: number;
+  pythonFreeThreaded?: boolean;
+}
+
+interface LayerSource {
+  rules?: Record<string, SeveritySetting>;
+  overrides?: readonly OverrideConfig[];
+  blockingApis?: readonly unknown[];
+  cpuHeavyApis?: readonly unknown[];
+  cpuLoopThreshold?: number;
+  pythonFreeThreaded?: boolean;
+}
+
+function layerFor(source: LayerSource, relPath: string | undefined): Layer {
+  const layer: Layer = {
+    rules: { ...source.rules },
+    blockingApis: source.blockingApis ?? [],
+    cpuHeavyApis: source.cpuHeavyApis ?? [],
+    ...(source.cpuLoopThreshold !== undefined ? { cpuLoopThreshold: source.cpuLoopThreshold } : {}),
+    ...(source.pythonFreeThreaded !== undefined ? { pythonFreeThreaded: source.pythonFreeThreaded } : {}),
+  };
+  if (relPath === undefined) return layer;
+  for (const o of source.overrides ?? []) {
+    if (!matchesAny(relPath, o.files) || matchesAny(relPath, o.excludeFiles)) continue;
+    Object.assign(layer.rules, o.rules);
+    if (o.cpuLoopThreshold !== undefined) layer.cpuLoopThreshold = o.cpuLoopThreshold;
+    if (o.pythonFreeThreaded !== undefined) layer.pythonFreeThreaded = o.pythonFreeThreaded;
+  }
+  return layer;
+}
+
+/**
+ * Editor settings as a layer: only what the user set counts. Clients send every setting with its
+ * default filled in, so a value equal to the default counts as not set (and lets the project file speak).
+ */
+function editorLayer(settings: Settings, relPath: string | undefined): Layer {
+  return layerFor(
+    {
+      rules: settings.rules,
+      overrides: settings.overrides,
+      blockingApis: settings.blockingApis,
+      cpuHeavyApis: settings.cpuHeavyApis,
+      ...(settings.cpuLoopThreshold !== DEFAULT_SETTINGS.cpuLoopThreshold ? { cpuLoopThreshold: settings.cpuLoopThreshold } : {}),
+      ...(settings.pythonFreeThreaded !== DEFAULT_SETTINGS.pythonFreeThreaded ? { pythonFreeThreaded: settings.pythonFreeThreaded } : {}),
+    },
+    relPath,
+  );
+}
+
+/** `first` wins where both set a rule or a value; catalogue entries of `first` come later, so they win on the same name. */
+function combine(first: Layer, second: Layer): Layer {
+  const threshold = first.cpuLoopThreshold ?? second.cpuLoopThreshold;
+  const freeThreaded = first.pythonFreeThreaded ?? second.pythonFreeThreaded;
+  return {
+    rules: { ...second.rules, ...first.rules },
+    blockingApis: [...second.blockingApis, ...first.blockingApis],
+    cpuHeavyApis: [...second.cpuHeavyApis, ...first.cpuHeavyApis],
+    ...(threshold !== undefined ? { cpuLoopThreshold: threshold } : {}),
+    ...(freeThreaded !== undefined ? { pythonFreeThreaded: freeThreaded } : {}),
+  };
+}
+
+export interface FileConfigRequest {
+  /** absolute path of the file analysed; undefined for documents not on disk */
+  fileName: string | undefined;
+  /** editor settings (the CLI's flags play this part) */
+  settings: Settings;
+  /** where the editor's `loopguard.overrides` globs are relative to: the document's workspace folder */
+  settingsBase: string | undefined;
+  /** the project file governing the file, if any (ignored with `editorOnly`) */
+  project: ProjectConfig | undefined;
+}
+
+export interface FileConfig {
+  /** the effective settings for the file */
+  settings: Settings;
+  config: AnalysisConfig;
+  /** the valid project file that was applied */
+  projectFile: string | undefined;
+  /** set when the project file's `exclude` covers the file: it is not analysed */
+  excludedBy: string | undefined;
+}
+
+const fileConfigCache = new Map<string, AnalysisConfig>();
+
+/** The configuration of one file: editor settings and its project file combined by `configurationPreference`. */
+export function configForFile(req: FileConfigRequest): FileConfig {
+  const { settings } = req;
+  const project = settings.configurationPreference === 'editorOnly' ? undefined : req.project?.data !== undefined ? req.project : undefined;
+  const fileName = req.fileName;
+  const editorRel = fileName !== undefined && req.settingsBase !== undefined ? relativePath(req.settingsBase, fileName) : undefined;
+  const editor = editorLayer(settings, editorRel);
+  let layer = editor;
+  let excludedBy: string | undefined;
+  if (project?.data) {
+    const projectRel = fileName !== undefined ? relativePath(project.dir, fileName) : undefined;
+    if (projectRel !== undefined && matchesAny(projectRel, project.data.exclude)) excludedBy = project.file;
+    const fromFile = layerFor(project.data, projectRel);
+    layer = settings.configurationPreference === 'filesystemFirst' ? combine(fromFile, editor) : combine(editor, fromFile);
+  }
+  const effective: Settings = {
+    ...settings,
+    rules: layer.rules,
+    blockingApis: [...layer.blockingApis],
+    cpuHeavyApis: [...layer.cpuHeavyApis],
+    cpuLoopThreshold: layer.cpuLoopThreshold ?? DEFAULT_SETTINGS.cpuLoopThreshold,
+    pythonFreeThreaded: layer.pythonFreeThreaded ?? DEFAULT_SETTINGS.pythonFreeThreaded,
+  };
+  // files of one project mostly share one configuration: hand out the same object for them
+  const key = JSON.stringify([effective.rules, effective.blockingApis, effective.cpuHeavyApis, effective.cpuLoopThreshold, effective.pythonFreeThreaded, effective.maxFileSize]);
+  let config = fileConfigCache.get(key);
+  if (!config) {
+    config = toAnalysisConfig(effective).config;
+    if (fileConfigCache.size > 64) fileConfigCache.clear();
+    fileConfigCache.set(key, config);
+  }
+  return { settings: effective, config, projectFile: project?.file, excludedBy };
 }
