@@ -2,21 +2,29 @@
 //
 //   loopguard check [paths…] [--format text|json|sarif|github|junit] [--fix] [--rule id=severity]…
 //                   [--select ids] [--ignore ids] [--max-warnings n] [--stdin-filename path]
+//                   [--config file | --isolated]
 //   loopguard rules                 list the rules
 //   loopguard --stdio               run the language server over stdin/stdout (for other editors)
 //
 // Exit codes: 0 no findings, 1 findings (with --max-warnings: errors, or more warnings than allowed),
 // 2 usage or internal error.
+//
+// Configuration: each file's project file (engine/project-config: the nearest loopguard.json,
+// pyproject.toml [tool.loopguard] or package.json "loopguard"), then the --rule/--select/--ignore
+// flags on top. A discovered project file that is invalid is reported on stderr and ignored (the run
+// goes on with defaults for its files and the exit code is unaffected); a file named with --config
+// that is invalid is a usage error, since running without the configuration asked for would mislead.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pkg from '../../../package.json';
-import { resolveSettings, toAnalysisConfig, type AnalysisConfig } from '../engine/config';
+import { configForFile, resolveSettings, toAnalysisConfig, type AnalysisConfig, type Settings } from '../engine/config';
 import { Engine, type AnalysisResult } from '../engine/engine';
 import { fixAll, pickSafeFix } from '../engine/fix-all';
 import { projectFactsFor } from '../engine/project';
+import { findProjectConfig, readProjectFile, type ProjectConfig } from '../engine/project-config';
 import type { SourceInput } from '../frontends/frontend';
 import { RULES, RULE_IDS } from '../rules/registry';
 import { collectFiles } from './files';
@@ -44,6 +52,9 @@ Options for check:
   --max-warnings <n>           fail only on errors or on more than n warnings (info and hint never fail)
   --stdin-filename <path>      read the source from stdin and analyse it as <path>; with --fix, print
                                the fixed source to stdout and the report to stderr
+  --config <file>              use this project file (loopguard.json, pyproject.toml, package.json)
+                               for every file instead of each file's nearest one
+  --isolated                   ignore project files: only the defaults and the flags apply
   --no-color                   plain text output
   -h, --help                   show this help
   -v, --version                print the version
@@ -53,6 +64,8 @@ Exit codes: 0 no findings; 1 findings (with --max-warnings: errors, or more warn
 `;
 
 class UsageError extends Error {}
+/** A usage error that is about a file, not the command line: the usage text would only hide it. */
+class ConfigError extends UsageError {}
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -131,6 +144,8 @@ async function check(args: string[], io: CliIO): Promise<number> {
       ignore: { type: 'string', multiple: true },
       'max-warnings': { type: 'string' },
       'stdin-filename': { type: 'string' },
+      config: { type: 'string' },
+      isolated: { type: 'boolean', default: false },
       'no-color': { type: 'boolean', default: false },
     },
   });
@@ -145,7 +160,10 @@ async function check(args: string[], io: CliIO): Promise<number> {
   const { settings, problems } = resolveSettings({ rules });
   // an unknown rule id or severity on the command line is a usage error, not a warning
   if (problems.length) throw new UsageError(problems.join('\n'));
-  const config: AnalysisConfig = toAnalysisConfig(settings).config;
+  const flagsConfig: AnalysisConfig = toAnalysisConfig(settings).config;
+  if (values.config !== undefined && values.isolated) throw new UsageError('--config and --isolated exclude each other');
+  if (values.config === '') throw new UsageError('--config expects the path of a project file');
+  const configs = new FileConfigs(settings, io, values.isolated ?? false, values.config === undefined ? undefined : path.resolve(io.cwd, values.config));
 
   const stdinName = values['stdin-filename'];
   if (stdinName !== undefined) {
@@ -161,10 +179,16 @@ async function check(args: string[], io: CliIO): Promise<number> {
   let fixedStdin: string | undefined;
   if (stdinName !== undefined && io.readStdin) {
     const file = path.resolve(io.cwd, stdinName);
-    const out = analyseText(engine, file, await io.readStdin(), config, values.fix ?? false);
-    fixed = out.applied;
-    if (values.fix) fixedStdin = out.text;
-    reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
+    const source = await io.readStdin();
+    const config = configs.for(file);
+    if (config === undefined) {
+      if (values.fix) fixedStdin = source;
+    } else {
+      const out = analyseText(engine, file, source, config, values.fix ?? false);
+      fixed = out.applied;
+      if (values.fix) fixedStdin = out.text;
+      reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
+    }
   } else {
     const targets = positionals.length ? positionals : ['.'];
     const { files, missing } = collectFiles(
@@ -173,6 +197,8 @@ async function check(args: string[], io: CliIO): Promise<number> {
     );
     if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
     for (const file of files) {
+      const config = configs.for(file);
+      if (config === undefined) continue;
       let text: string;
       try {
         text = fs.readFileSync(file, 'utf8');
@@ -194,7 +220,7 @@ async function check(args: string[], io: CliIO): Promise<number> {
     }
   }
 
-  const report: RunReport = { files: reports, durationMs: performance.now() - started, fixed, cwd: io.cwd, severities: config.severities };
+  const report: RunReport = { files: reports, durationMs: performance.now() - started, fixed, cwd: io.cwd, severities: configs.runSeverities() ?? flagsConfig.severities };
   // with --stdin-filename --fix, stdout carries the fixed source (for editors and hooks), so the report goes to stderr
   const write = fixedStdin === undefined ? io.stdout : io.stderr;
   const color = fixedStdin === undefined && io.isTTY && !values['no-color'] && !process.env.NO_COLOR;
@@ -211,6 +237,48 @@ async function check(args: string[], io: CliIO): Promise<number> {
     }
   }
   return code;
+}
+
+/** Each file's configuration: its project file (or --config's, or none with --isolated), then the flags. */
+class FileConfigs {
+  private readonly explicit: ProjectConfig | undefined;
+  private readonly reported = new Set<string>();
+  /** the severities every analysed file had, while they agree (SARIF's run-level overrides) */
+  private severities: AnalysisConfig['severities'] | undefined;
+  private mixed = false;
+
+  constructor(
+    private readonly flags: Settings,
+    private readonly io: CliIO,
+    private readonly isolated: boolean,
+    explicitFile: string | undefined,
+  ) {
+    if (explicitFile !== undefined) {
+      this.explicit = readProjectFile(explicitFile, true);
+      if (this.explicit?.data === undefined) throw new ConfigError(`--config: ${(this.explicit?.problems ?? [explicitFile]).join('\n')}`);
+    }
+  }
+
+  /** The configuration of a file, or undefined when its project file excludes it. */
+  for(file: string): AnalysisConfig | undefined {
+    const project = this.isolated ? undefined : (this.explicit ?? findProjectConfig(file));
+    if (project && project.problems.length > 0 && !this.reported.has(project.file)) {
+      this.reported.add(project.file);
+      for (const p of project.problems) this.io.stderr(`loopguard: ${p}\n`);
+      this.io.stderr(`loopguard: ${displayPath(this.io.cwd, project.file)} is ignored: its files are analysed with the defaults and the flags\n`);
+    }
+    const fc = configForFile({ fileName: file, settings: this.flags, settingsBase: undefined, project });
+    if (fc.excludedBy !== undefined) return undefined;
+    if (!this.mixed) {
+      if (this.severities === undefined) this.severities = fc.config.severities;
+      else if (JSON.stringify(this.severities) !== JSON.stringify(fc.config.severities)) this.mixed = true;
+    }
+    return fc.config;
+  }
+
+  runSeverities(): AnalysisConfig['severities'] | undefined {
+    return this.mixed ? undefined : this.severities;
+  }
 }
 
 function render(format: Format, report: RunReport, color: boolean): string {
@@ -255,7 +323,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr(`loopguard: ${e.message}\n\n${USAGE}`);
+      io.stderr(e instanceof ConfigError ? `loopguard: ${e.message}\n` : `loopguard: ${e.message}\n\n${USAGE}`);
       return 2;
     }
     io.stderr(`loopguard: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

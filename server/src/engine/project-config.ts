@@ -228,7 +228,9 @@ function lineColumn(text: string, offset: number): string {
 function jsonError(text: string, e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   const m = /position (\d+)/.exec(message);
-  return `${m ? lineColumn(text, Number(m[1])) : '1:1'}: invalid JSON: ${message.replace(/\s*in JSON at position \d+.*$/s, '')}`;
+  // "Unexpected end of JSON input" has no position: it is the end of the text
+  const at = m ? Number(m[1]) : /end of JSON/.test(message) ? text.length : 0;
+  return `${lineColumn(text, at)}: invalid JSON: ${message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '')}`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
