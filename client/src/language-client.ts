@@ -1,9 +1,10 @@
 // The LanguageClient for the bundled server (dist/server.js over node IPC): which documents it
-// gets, where it logs, and the status notifications it forwards.
+// gets, where it logs, the project files it watches for the server, and the status notifications
+// it forwards.
 
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { DOCUMENT_SCHEMES, LANGUAGE_IDS, StatusNotification } from '../../server/src/lsp/protocol';
+import { DOCUMENT_SCHEMES, LANGUAGE_IDS, PROJECT_FILE_GLOB, StatusNotification } from '../../server/src/lsp/protocol';
 import type { LoopguardStatus } from './status';
 
 /** Its id makes vscode-languageclient read the `loopguard.trace.server` setting. */
@@ -21,9 +22,13 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     run: { module, transport: TransportKind.ipc },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
+  // project files apply to the documents below them; the server re-reads a changed one and re-analyses
+  const projectFiles = vscode.workspace.createFileSystemWatcher(PROJECT_FILE_GLOB);
+  context.subscriptions.push(projectFiles);
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel: output,
+    synchronize: { fileEvents: projectFiles },
   };
   const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   context.subscriptions.push(

@@ -361,6 +361,11 @@ export function findProjectConfig(fileName: string): ProjectConfig | undefined {
   }
 }
 
+/** Forgets one cached file (a watcher said it changed: do not trust an mtime that may not have moved). */
+export function forgetProjectFile(file: string): void {
+  cache.delete(file);
+}
+
 /** Forgets cached files (tests; a server told that many files changed at once). */
 export function clearProjectConfigCache(): void {
   cache.clear();

@@ -17,13 +17,15 @@ import {
   type InitializeError,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Engine } from '../engine/engine';
 import { fixAll, pickSafeFix } from '../engine/fix-all';
 import { fixAllAction, quickFixes, replaceChangedRange, wants, workspaceEdit } from './code-actions';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
+import { PROJECT_FILE_NAMES, forgetProjectFile } from '../engine/project-config';
 import { FIX_ALL_KIND, SETTINGS_SECTION, StatusNotification } from './protocol';
-import { SettingsStore } from './settings';
+import { documentPath, SettingsStore, WorkspaceFolders } from './settings';
 import { sourceInput, Validator, type Logger } from './validator';
 
 /** Quiet time after the last keystroke before a document is analysed again. */
@@ -36,6 +38,8 @@ interface ClientFlags {
   documentChanges: boolean;
   /** workspace edits may create files (multi-file fixes) */
   createFiles: boolean;
+  /** the client sends workspace/didChangeWorkspaceFolders */
+  workspaceFolders: boolean;
 }
 
 function errorText(e: unknown): string {
@@ -50,7 +54,9 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     warn: (m) => connection.console.warn(m),
     error: (m) => connection.console.error(m),
   };
-  let flags: ClientFlags = { configuration: false, dynamicConfigurationRegistration: false, codeActionLiterals: false, documentChanges: false, createFiles: false };
+  let flags: ClientFlags = { configuration: false, dynamicConfigurationRegistration: false, codeActionLiterals: false, documentChanges: false, createFiles: false, workspaceFolders: false };
+  // multi-root: `loopguard.overrides` globs are relative to the document's own folder
+  const folders = new WorkspaceFolders();
   let engine: Engine | undefined;
   let validator: Validator | undefined;
   let settings: SettingsStore | undefined;
@@ -79,7 +85,9 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       codeActionLiterals: caps.textDocument?.codeAction?.codeActionLiteralSupport !== undefined,
       documentChanges: caps.workspace?.workspaceEdit?.documentChanges === true,
       createFiles: caps.workspace?.workspaceEdit?.resourceOperations?.includes('create') === true,
+      workspaceFolders: caps.workspace?.workspaceFolders === true,
     };
+    folders.set(params.workspaceFolders ? params.workspaceFolders.map((f) => f.uri) : params.rootUri ? [params.rootUri] : []);
     settings = new SettingsStore({
       fetch: flags.configuration
         ? (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: SETTINGS_SECTION }) as Promise<unknown>
@@ -92,6 +100,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
           .catch(() => undefined);
       },
       logError: (m) => log.error(m),
+      folders,
     });
     validator = new Validator({
       engine,
@@ -107,6 +116,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         // without literal support a client could only run commands, and every action here is an edit
         ...(flags.codeActionLiterals ? { codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] } } : {}),
+        ...(flags.workspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
       },
       serverInfo: { name: 'loopguard' },
     };
@@ -118,6 +128,28 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
         .register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION })
         .catch((e: unknown) => log.error(`Registering for configuration changes failed: ${errorText(e)}`));
     }
+    if (flags.workspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders((e) => {
+        void guard('didChangeWorkspaceFolders', undefined, () => {
+          folders.remove(e.removed.map((f) => f.uri));
+          folders.add(e.added.map((f) => f.uri));
+          // a document may now belong to another folder, with other settings
+          settings?.invalidate();
+          validator?.revalidate(documents.all().map((d) => d.uri));
+        });
+      });
+    }
+  });
+
+  // Project files (loopguard.json, pyproject.toml, package.json) are watched by the client
+  // (synchronize.fileEvents); they are re-read on their next use, so open documents are analysed again.
+  connection.onDidChangeWatchedFiles((params) => {
+    void guard('didChangeWatchedFiles', undefined, () => {
+      const changed = params.changes.flatMap((c) => documentPath(c.uri) ?? []).filter((p) => (PROJECT_FILE_NAMES as readonly string[]).includes(path.basename(p)));
+      if (changed.length === 0) return;
+      for (const p of changed) forgetProjectFile(p);
+      validator?.revalidate(documents.all().map((d) => d.uri));
+    });
   });
 
   connection.onDidChangeConfiguration((change) => {

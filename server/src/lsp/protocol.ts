@@ -21,6 +21,13 @@ export const COMMANDS = {
   showRuleDocumentation: 'loopguard.showRuleDocumentation',
 } as const;
 
+/**
+ * The project files the client watches (`workspace/didChangeWatchedFiles`): when one changes, the
+ * server analyses open documents again. The names are engine/project-config's PROJECT_FILE_NAMES
+ * (a unit test keeps them equal; the client bundle must not pull in the engine).
+ */
+export const PROJECT_FILE_GLOB = '**/{loopguard.json,pyproject.toml,package.json}';
+
 /** The code-action kind under which all safe fixes are applied at once (`editor.codeActionsOnSave`). */
 export const FIX_ALL_KIND = 'source.fixAll.loopguard';
 

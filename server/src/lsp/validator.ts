@@ -186,7 +186,7 @@ export class Validator {
     this.analyse(doc, docSettings);
   }
 
-  private analyse(doc: TextDocument, { settings, config, problems }: DocumentSettings): void {
+  private analyse(doc: TextDocument, { settings, config, problems, excludedBy, projectFile, projectInvalid }: DocumentSettings): void {
     const { uri, version } = doc;
     const { log } = this.host;
     this.validated.set(uri, version);
@@ -194,6 +194,11 @@ export class Validator {
     if (!settings.enable) {
       this.publish(uri, version, []);
       this.host.status({ uri, state: 'ok', message: 'Disabled by loopguard.enable', lastAnalysisMs: undefined });
+      return;
+    }
+    if (excludedBy !== undefined) {
+      this.publish(uri, version, []);
+      this.host.status({ uri, state: 'ok', message: `Excluded by ${path.basename(excludedBy)} (${excludedBy})`, lastAnalysisMs: undefined });
       return;
     }
     const t0 = performance.now();
@@ -246,8 +251,10 @@ export class Validator {
         ? { state: 'error', message: `Rule ${result.ruleErrors.map((e) => e.rule).join(', ')} failed; see the output channel` }
         : ms > settings.timeBudgetMs
           ? { state: 'warning', message: `Slow: ${rounded} ms, over the ${settings.timeBudgetMs} ms budget` }
-          : problems.length > 0
-            ? { state: 'warning', message: 'Some loopguard settings were ignored; see the output channel' }
+          : projectInvalid && projectFile !== undefined
+            ? { state: 'warning', message: `${path.basename(projectFile)} is invalid and was ignored; see the output channel` }
+            : problems.length > 0
+              ? { state: 'warning', message: 'Some loopguard settings were ignored; see the output channel' }
             : { state: 'ok', message: `${plural(findings.size, 'finding')}${syntax}` }),
     });
   }
