@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import catalogueSchema from '../../rules/catalogue.schema.json';
 import { SETTINGS_SCHEMA } from '../../server/src/engine/config';
+import { UNUSED_SUPPRESSION, UNUSED_SUPPRESSION_DEFAULT } from '../../server/src/engine/suppression';
 import { loadFrontends } from '../../server/src/frontends';
 import { COMMANDS, LANGUAGE_IDS } from '../../server/src/lsp/protocol';
 import { RULES } from '../../server/src/rules/registry';
@@ -82,7 +83,7 @@ describe('package.json contributes.configuration', () => {
 
   it('loopguard.rules lists every rule with the severities and its default', () => {
     const rules = properties['loopguard.rules'];
-    assert.deepEqual(Object.keys(rules.properties ?? {}).sort(), RULES.map((r) => r.meta.id).sort());
+    assert.deepEqual(Object.keys(rules.properties ?? {}).sort(), [...RULES.map((r) => r.meta.id), UNUSED_SUPPRESSION].sort());
     assert.equal(rules.additionalProperties, false, 'an unknown rule id should be flagged in settings.json');
     for (const rule of RULES) {
       const p = rules.properties?.[rule.meta.id];
@@ -90,6 +91,9 @@ describe('package.json contributes.configuration', () => {
       assert.equal(p?.enumDescriptions?.length, SEVERITIES.length, `${rule.meta.id}: one description per severity`);
       assert.equal(p?.default, rule.meta.defaultSeverity, rule.meta.id);
     }
+    const unused = rules.properties?.[UNUSED_SUPPRESSION];
+    assert.deepEqual(unused?.enum, SEVERITIES);
+    assert.equal(unused?.default, UNUSED_SUPPRESSION_DEFAULT);
   });
 
   it('loopguard.blockingApis items mirror the catalogue schema entry (plus "language")', () => {

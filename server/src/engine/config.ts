@@ -7,6 +7,10 @@ import { buildCatalogue, userEntryProblem, type Catalogue } from './catalogue';
 import type { Severity, SeveritySetting } from './finding';
 import { matchesAny, relativePath, validateOverrideList, type OverrideConfig, type ProjectConfig } from './project-config';
 import { RULES, RULE_IDS } from '../rules/registry';
+import { UNUSED_SUPPRESSION, UNUSED_SUPPRESSION_DEFAULT } from './suppression';
+
+/** What `loopguard.rules` may name: the rules, and the pseudo-rule that reports unused suppression comments. */
+const CONFIGURABLE_IDS: readonly string[] = [...RULE_IDS, UNUSED_SUPPRESSION];
 
 export type { OverrideConfig } from './project-config';
 
@@ -92,7 +96,7 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
     if (!isRecord(raw.rules)) problems.push('loopguard.rules must be an object like {"blocking-call-in-async": "error"}; ignored');
     else {
       for (const [id, sev] of Object.entries(raw.rules)) {
-        if (!RULE_IDS.includes(id)) problems.push(`loopguard.rules: unknown rule id "${id}" (known: ${RULE_IDS.join(', ')})`);
+        if (!CONFIGURABLE_IDS.includes(id)) problems.push(`loopguard.rules: unknown rule id "${id}" (known: ${CONFIGURABLE_IDS.join(', ')})`);
         else if (!SEVERITIES.includes(sev as SeveritySetting))
           problems.push(`loopguard.rules["${id}"] must be one of ${SEVERITIES.join(', ')}; got ${JSON.stringify(sev)}`);
         else settings.rules[id] = sev as SeveritySetting;
@@ -157,6 +161,7 @@ const catalogueCache = new Map<string, { catalogue: Catalogue; problems: string[
 export function toAnalysisConfig(settings: Settings): ResolvedConfig {
   const severities: Record<string, SeveritySetting> = {};
   for (const rule of RULES) severities[rule.meta.id] = settings.rules[rule.meta.id] ?? rule.meta.defaultSeverity;
+  severities[UNUSED_SUPPRESSION] = settings.rules[UNUSED_SUPPRESSION] ?? UNUSED_SUPPRESSION_DEFAULT;
   const key = JSON.stringify([settings.blockingApis, settings.cpuHeavyApis]);
   let built = catalogueCache.get(key);
   if (!built) {

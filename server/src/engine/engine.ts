@@ -1,17 +1,25 @@
 // analyse(file) → findings. The one entry point the language server, the CLI, the tests and the
 // benchmark share: pick the front end, build the model, run the enabled rules (each isolated, so a
-// bug in one rule cannot take the others down), apply suppression comments and severities.
+// bug in one rule cannot take the others down), apply suppression comments and severities, then
+// report the suppression comments that silenced nothing (`unused-suppression`, suppression.ts).
 
 import { performance } from 'node:perf_hooks';
 import { ECOSYSTEM_OF } from './catalogue';
 import { isSeverity, type AnalysisConfig } from './config';
 import type { Finding } from './finding';
 import type { LanguageFamily, SyntaxProblem } from './model';
-import { findSuppression, parseSuppressions, type Suppression } from './suppression';
+import {
+  parseSuppressions,
+  suppressionsFor,
+  UNUSED_SUPPRESSION,
+  UNUSED_SUPPRESSION_DEFAULT,
+  unusedSuppressions,
+  type Suppression,
+} from './suppression';
 import { LineIndex } from './text';
 import type { Frontend, SourceInput } from '../frontends/frontend';
 import { frontendFor, loadFrontends } from '../frontends';
-import { RULES } from '../rules/registry';
+import { RULES, RULE_IDS } from '../rules/registry';
 import { renderMessage, type Rule } from '../rules/rule';
 
 export type { SourceInput } from '../frontends/frontend';
@@ -76,6 +84,18 @@ export class Engine {
       const { model } = parsed;
       result.syntaxProblems = model.syntaxProblems;
       result.suppressions = parseSuppressions(model.family, model.comments, lines);
+      const used = new Map<Suppression, Set<string>>();
+      /** true when a suppression comment silences `rule` on the line of `offset`; marks them used */
+      const suppressed = (rule: string, offset: number, except?: Suppression): boolean => {
+        const covering = suppressionsFor(result.suppressions, rule, lines.position(offset).line).filter((s) => s !== except);
+        for (const s of covering) {
+          let ids = used.get(s);
+          if (!ids) used.set(s, (ids = new Set()));
+          ids.add(rule);
+        }
+        return covering.length > 0;
+      };
+      const ran = new Set<string>();
       for (const rule of rules) {
         const setting = config.severities[rule.meta.id] ?? rule.meta.defaultSeverity;
         if (!isSeverity(setting) || !rule.meta.languages.includes(model.family)) continue;
@@ -86,8 +106,7 @@ export class Engine {
             catalogue,
             options: config.options,
             report: (r) => {
-              const line = lines.position(r.span.start).line;
-              if (findSuppression(result.suppressions, rule.meta.id, line)) return;
+              if (suppressed(rule.meta.id, r.span.start)) return;
               found.push({
                 rule: rule.meta.id,
                 messageId: r.messageId,
@@ -102,8 +121,29 @@ export class Engine {
             },
           });
           result.findings.push(...found);
+          ran.add(rule.meta.id);
         } catch (e) {
           result.ruleErrors.push({ rule: rule.meta.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        }
+      }
+      // A file that does not parse may hide the findings its directives are for: judging them then
+      // would flag correct comments while the user is typing.
+      const unusedSetting = config.severities[UNUSED_SUPPRESSION] ?? UNUSED_SUPPRESSION_DEFAULT;
+      if (isSeverity(unusedSetting) && result.suppressions.length > 0 && model.syntaxProblems.length === 0) {
+        const unused = unusedSuppressions({
+          family: model.family,
+          text: input.text,
+          lines,
+          suppressions: result.suppressions,
+          used,
+          known: new Set([...RULE_IDS, UNUSED_SUPPRESSION]),
+          ran,
+          allRan: RULES.every((r) => !r.meta.languages.includes(model.family) || ran.has(r.meta.id)),
+          severity: unusedSetting,
+          suppress: (span) => ({ ...model.fixer.suppress(span, UNUSED_SUPPRESSION), safe: false }),
+        });
+        for (const { finding, directive } of unused) {
+          if (!suppressed(UNUSED_SUPPRESSION, finding.span.start, directive)) result.findings.push(finding);
         }
       }
       result.findings.sort((a, b) => a.span.start - b.span.start || a.rule.localeCompare(b.rule));

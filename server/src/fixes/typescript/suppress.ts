@@ -22,7 +22,8 @@ export function suppressionEdit(facts: TsFileFacts, lines: LineIndex, span: Span
   for (const s of parseSuppressions('javascript', facts.comments, lines)) {
     const covers = (s.scope === 'next-line' && s.line === line - 1) || (s.scope === 'line' && s.line === line);
     if (!covers || s.rules.length === 0 || s.rules.includes(rule)) continue;
-    let end = s.end;
+    // after the last id: a ` -- reason` may follow the list
+    let end = s.ids[s.ids.length - 1]?.end ?? s.end;
     while (end > s.start && /\s/.test(text[end - 1])) end--;
     return { start: end, end, newText: `, ${rule}` };
   }
