@@ -283,7 +283,8 @@ export function readProjectFile(file: string, explicit = false): ProjectConfig |
     if (!isRecord(tool) || !('loopguard' in tool)) {
       return explicit ? invalid(file, stamp, [': /tool/loopguard: is required (a [tool.loopguard] table)']) : undefined;
     }
-    raw = tool.loopguard;
+    // plain objects (smol-toml's tables have no prototype); TOML dates become strings, which the schema rejects
+    raw = JSON.parse(JSON.stringify(tool.loopguard ?? null)) as unknown;
     prefix = '/tool/loopguard';
   } else {
     let doc: unknown;
