@@ -1,13 +1,44 @@
-// The extension's commands: restart the server, show its output, and open a rule's bundled
-// documentation (docs/rules/<id>.md inside the extension, so it works offline) in the Markdown preview.
+// The extension's commands: restart the server, show its output, open a rule's bundled
+// documentation (docs/rules/<id>.md inside the extension, so it works offline) in the Markdown
+// preview, and fix all auto-fixable problems of the active document.
 
 import * as vscode from 'vscode';
-import { COMMANDS } from '../../server/src/lsp/protocol';
+import { CodeAction, CodeActionRequest, CodeActionTriggerKind, type LanguageClient } from 'vscode-languageclient/node';
+import { COMMANDS, FIX_ALL_KIND } from '../../server/src/lsp/protocol';
 
 export interface CommandHost {
   restart(): Promise<void>;
   output: vscode.OutputChannel;
   extensionUri: vscode.Uri;
+  /** the running client, if any */
+  client(): LanguageClient | undefined;
+}
+
+/**
+ * Applies the safe fixes of the active document. It asks the server for the very action
+ * `editor.codeActionsOnSave` gets (`source.fixAll.loopguard`), so the command and fix on save cannot
+ * disagree; unsafe fixes are never part of it. Resolves to whether an edit was applied.
+ */
+async function executeAutofix(host: CommandHost): Promise<boolean> {
+  const editor = vscode.window.activeTextEditor;
+  const client = host.client();
+  if (!editor || !client?.isRunning()) return false;
+  const doc = editor.document;
+  const c2p = client.code2ProtocolConverter;
+  const actions = await client.sendRequest(CodeActionRequest.type, {
+    textDocument: c2p.asTextDocumentIdentifier(doc),
+    range: c2p.asRange(new vscode.Range(0, 0, doc.lineCount, 0)),
+    context: { diagnostics: [], only: [FIX_ALL_KIND], triggerKind: CodeActionTriggerKind.Invoked },
+  });
+  const action = actions?.find((a): a is CodeAction => CodeAction.is(a) && a.kind === FIX_ALL_KIND && a.edit !== undefined);
+  if (!action?.edit) {
+    vscode.window.setStatusBarMessage('Loopguard: no auto-fixable problems', 3000);
+    return false;
+  }
+  const applied = await vscode.workspace.applyEdit(await client.protocol2CodeConverter.asWorkspaceEdit(action.edit));
+  // a versioned edit is refused when the user typed meanwhile: say so rather than fail silently
+  if (!applied) vscode.window.setStatusBarMessage('Loopguard: the document changed; run the command again', 3000);
+  return applied;
 }
 
 const RULE_ID = /^[a-z][a-z0-9-]*$/;
@@ -54,5 +85,6 @@ export function registerCommands(host: CommandHost): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.restartServer, () => host.restart()),
     vscode.commands.registerCommand(COMMANDS.showOutputChannel, () => host.output.show(true)),
     vscode.commands.registerCommand(COMMANDS.showRuleDocumentation, (ruleId: unknown) => showRuleDocumentation(host, ruleId)),
+    vscode.commands.registerCommand(COMMANDS.executeAutofix, () => executeAutofix(host)),
   ];
 }

@@ -28,7 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showErrorMessage(`Loopguard: restarting the language server failed: ${errorText(e)}`);
     }
   };
-  context.subscriptions.push(...registerCommands({ restart, output, extensionUri: context.extensionUri }));
+  context.subscriptions.push(...registerCommands({ restart, output, extensionUri: context.extensionUri, client: () => client }));
   try {
     await languageClient.start();
   } catch (e) {

@@ -34,6 +34,7 @@ interface Manifest {
   contributes?: {
     configuration?: { title?: string; properties?: Record<string, SettingSchema> };
     commands?: Array<{ command: string; title: string; category?: string }>;
+    menus?: { commandPalette?: Array<{ command: string; when?: string }> };
   };
 }
 
@@ -116,6 +117,17 @@ describe('package.json commands and activation', () => {
       assert.equal(c.category, 'Loopguard', c.command);
       assert.ok(c.title.length > 0, c.command);
     }
+  });
+
+  it('"Fix all auto-fixable problems" is in the palette exactly when a served language\'s editor is active', () => {
+    const fixAll = contributedCommands.find((c) => c.command === COMMANDS.executeAutofix);
+    assert.equal(`${fixAll?.category}: ${fixAll?.title}`, 'Loopguard: Fix all auto-fixable problems');
+    const when = manifest.contributes?.menus?.commandPalette?.find((m) => m.command === COMMANDS.executeAutofix)?.when ?? '';
+    const m = /^editorLangId =~ \/(.*)\/$/.exec(when);
+    assert.ok(m, when);
+    const re = new RegExp(m[1]);
+    for (const id of LANGUAGE_IDS) assert.ok(re.test(id), id);
+    for (const id of ['markdown', 'json', 'typescriptx', 'pythonx']) assert.ok(!re.test(id), id);
   });
 
   it('every loopguard.* id written in the client or the server is a contributed command or setting', () => {

@@ -16,6 +16,7 @@ import {
   type WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { Finding, Fix } from '../engine/finding';
+import { UNUSED_SUPPRESSION } from '../engine/suppression';
 import { LineIndex } from '../engine/text';
 import { COMMANDS, FIX_ALL_KIND } from './protocol';
 import { keyOfDiagnostic, toRange, toTextEdits, type AnalysedDocument } from './diagnostics';
@@ -134,6 +135,8 @@ export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnost
     );
   }
   for (const { finding, diagnostic } of matched) {
+    // the command opens docs/rules/<id>.md; unused-suppression has none (the diagnostic links the README)
+    if (finding.rule === UNUSED_SUPPRESSION) continue;
     const title = showDocumentationTitle(finding.rule);
     push(
       {

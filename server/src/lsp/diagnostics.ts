@@ -2,14 +2,21 @@
 // fixes (vscode-eslint / bash-language-server style): fixes are computed while validating, kept
 // with the document version they were computed for, and code actions only look them up.
 
-import { DiagnosticSeverity, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
 import type { Finding, Severity, TextEdit as EngineEdit } from '../engine/finding';
 import type { LanguageFamily, Span } from '../engine/model';
-import type { Suppression } from '../engine/suppression';
+import { UNUSED_SUPPRESSION, type Suppression } from '../engine/suppression';
 import type { LineIndex } from '../engine/text';
 import { ruleDocsUrl } from '../rules/registry';
 
 export const DIAGNOSTIC_SOURCE = 'loopguard';
+
+/** unused-suppression is no registry rule and has no docs page: the README's section documents it */
+const UNUSED_SUPPRESSION_DOCS = 'https://github.com/loopguard/loopguard#suppression-comments';
+
+export function docsUrl(rule: string): string {
+  return rule === UNUSED_SUPPRESSION ? UNUSED_SUPPRESSION_DOCS : ruleDocsUrl(rule);
+}
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -81,8 +88,10 @@ export function toDiagnostics(findings: readonly Finding[], lines: LineIndex): D
       severity: SEVERITY[f.severity],
       source: DIAGNOSTIC_SOURCE,
       code: f.rule,
-      codeDescription: { href: ruleDocsUrl(f.rule) },
+      codeDescription: { href: docsUrl(f.rule) },
       message: f.message,
+      // editors fade an unused suppression comment, as they do unused code
+      ...(f.rule === UNUSED_SUPPRESSION ? { tags: [DiagnosticTag.Unnecessary] } : {}),
       data,
     });
   }

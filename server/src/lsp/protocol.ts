@@ -19,6 +19,11 @@ export const COMMANDS = {
   showOutputChannel: 'loopguard.showOutputChannel',
   /** argument: the rule id; opens the bundled `docs/rules/<id>.md` */
   showRuleDocumentation: 'loopguard.showRuleDocumentation',
+  /**
+   * "Fix all auto-fixable problems" of the active editor's document: the client asks for the
+   * `source.fixAll.loopguard` action (the same computation as fix on save) and applies it.
+   */
+  executeAutofix: 'loopguard.executeAutofix',
 } as const;
 
 /**
