@@ -87,10 +87,10 @@
  *
  * ## Fix safety
  * Python: the statement is wrapped in `with <lock>:`. When another place in the file already guards the
- * same state with a lock, that lock is reused; the fix is then **unsafe**, because code that already holds
- * a non-reentrant `Lock` and reaches this statement would deadlock. Otherwise the fix declares a new
- * module-level `threading.Lock()` named after the state (`_counter_lock`) and is **safe**: nothing else
- * takes that lock. A module-level lock serialises the update across all instances of a class, which is
+ * same state with a lock, that lock is reused. That is **safe** for a module-level lock that no call
+ * leading to the statement holds, and **unsafe** otherwise (an instance's lock, or a caller that holds it:
+ * taking a non-reentrant `Lock` twice deadlocks). Otherwise the fix declares a new module-level
+ * `threading.Lock()` named after the state (`_counter_lock`) and is **safe**: nothing else takes that lock. A module-level lock serialises the update across all instances of a class, which is
  * correct but coarser than a per-instance lock.
  * Node: the write becomes the matching `Atomics` call (`Atomics.store`, `Atomics.add`, `Atomics.sub`,
  * `Atomics.or`, `Atomics.and`, `Atomics.xor`) when its value is not used; the fix is **safe** for every
@@ -186,6 +186,28 @@ function existingLock(model: SourceModel, write: StateWrite): string | undefined
   return undefined;
 }
 
+/**
+ * Whether some call that (transitively) leads to `fnId` is made with `lock` held: wrapping the write in
+ * the same non-reentrant lock would then deadlock.
+ */
+function reachedUnder(model: SourceModel, fnId: number, lock: string): boolean {
+  const seen = new Set<number>([fnId]);
+  const queue = [fnId];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    for (const c of model.calls) {
+      if (c.target !== id) continue;
+      if (lockedAt(model, c.span, c.scope)?.lock === lock) return true;
+      const caller = functionOf(model, c.scope).id;
+      if (!seen.has(caller)) {
+        seen.add(caller);
+        queue.push(caller);
+      }
+    }
+  }
+  return false;
+}
+
 function checkThreads(ctx: RuleContext): void {
   const { model } = ctx;
   const reach = threadReach(model);
@@ -221,11 +243,13 @@ function checkThreads(ctx: RuleContext): void {
     const existing = existingLock(model, w);
     const choice: LockChoice = existing ? { existing } : 'new';
     const fix = model.fixer.guardWithLock?.(w, choice);
+    // an existing module-level lock is safe to take here unless a caller may already hold it
+    const safe = existing === undefined || (!/^(self|cls)\b/.test(existing) && !reachedUnder(model, fn.id, existing));
     ctx.report({
       messageId: 'threads',
       data: { state: w.state.written, how },
       span: w.span,
-      fixes: fix ? [{ title: fix.title, safe: fix.safe && existing === undefined, edits: fix.edits }] : [],
+      fixes: fix ? [{ title: fix.title, safe: fix.safe && safe, edits: fix.edits }] : [],
     });
   }
 }

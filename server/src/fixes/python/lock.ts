@@ -31,7 +31,7 @@ export function guardWithLock(facts: PythonFileFacts, lines: LineIndex, write: S
   if (!wrapped) return undefined;
   const state = write.state.written;
   if (lock !== 'new') {
-    return { title: `Hold \`${lock.existing}\` while updating \`${state}\``, safe: false, edits: [wrapped.edit(lock.existing)] };
+    return { title: `Hold \`${lock.existing}\` while updating \`${state}\``, safe: true, edits: [wrapped.edit(lock.existing)] };
   }
 
   const base = lockNameFor(write);
