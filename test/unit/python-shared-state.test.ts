@@ -529,9 +529,10 @@ describe('python lock fix', () => {
       'for _ in range(2):',
       '    threading.Thread(target=c.f).start()',
     );
+    // the edit itself is mechanical; whether a caller may hold the lock is the rule's judgement
     assert.deepEqual(fix(text, { existing: 'self._lock' }), [
       'Hold `self._lock` while updating `self.n`',
-      false,
+      true,
       text.replace('\n\n        self.n += 1', '\n\n            self.n += 1'),
     ]);
     assert.deepEqual(
