@@ -5,7 +5,6 @@
 // holding a new asyncio.Lock) ends with exactly 200. Skipped, with a message, where python3 is missing.
 
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,24 +12,14 @@ import { after, describe, it } from 'node:test';
 import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { applyEdits } from '../../server/src/engine/finding';
 import { sharedEngine } from '../harness/fixtures';
+import { runPython, skipWithoutPython } from '../harness/python';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'race-across-await', 'exec-deposits.py');
 const TASKS = 200;
 
-const python = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-const skip = python.error || python.status !== 0 ? 'python3 is not available on this machine' : false;
+const skip = skipWithoutPython;
+const run = (file: string) => runPython(file);
 
-function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [file], { cwd: path.dirname(file), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function total(file: string): Promise<number> {
   const r = await run(file);

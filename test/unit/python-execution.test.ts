@@ -5,17 +5,17 @@
 // Skipped, with a message, where python3 is missing.
 
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { runPython, skipWithoutPython } from '../harness/python';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const DIRS = ['cpu-loop-on-event-loop', 'cpu-bound-work-in-thread-pool'];
 const MAIN_GUARD = /^if __name__ == "__main__":\s*\n\s+print\(asyncio\.run\(main\(/m;
 
-const python = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-const skip = python.error || python.status !== 0 ? 'python3 is not available on this machine' : false;
+const skip = skipWithoutPython;
+const run = (file: string) => runPython(file);
 
 function programs(): Array<{ original: string; fixed: string }> {
   const out: Array<{ original: string; fixed: string }> = [];
@@ -30,17 +30,6 @@ function programs(): Array<{ original: string; fixed: string }> {
   return out;
 }
 
-function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [file], { cwd: path.dirname(file), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('fixed Python programs compute what the originals compute', { skip }, () => {
   const list = programs();

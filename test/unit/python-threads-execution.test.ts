@@ -8,31 +8,20 @@
 // Skipped, with a message, where python3 is missing.
 
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkFixture, fixedPathFor, listFixtures } from '../harness/fixtures';
+import { runPython, skipWithoutPython } from '../harness/python';
 
 const ORIGINAL = path.join(__dirname, '..', 'fixtures', 'unsynchronized-shared-state', 'run-counter.py');
 const FIXED = fixedPathFor(ORIGINAL);
 const RUNS = 20;
 const EXPECTED = 8 * 3_000;
 
-const python = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-const skip = python.error || python.status !== 0 ? 'python3 is not available on this machine' : false;
+const skip = skipWithoutPython;
+const run = (file: string) => runPython(file, [String(RUNS)]);
 
-function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [file, String(RUNS)], { cwd: path.dirname(file), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** One [total, entries] pair per run. */
 function counts(stdout: string): Array<[number, number]> {
