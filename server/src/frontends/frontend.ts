@@ -2,7 +2,7 @@
 // under frontends/; adding a language means adding a folder and listing it in frontends/index.ts.
 
 import type { EcosystemCatalogue } from '../engine/catalogue';
-import type { LanguageFamily, SourceModel } from '../engine/model';
+import type { LanguageFamily, SourceModel, Span } from '../engine/model';
 
 export interface SourceInput {
   fileName: string;
@@ -11,6 +11,12 @@ export interface SourceInput {
   languageId?: string;
   /** the package the file belongs to, for files on disk; fixes that write other files need it */
   project?: ProjectFacts;
+  /**
+   * The text is a notebook's code cells, concatenated (server/src/notebooks): each cell's span, in
+   * order. The Python front end then reads IPython syntax (magics) as blank, and runs the top-level
+   * code of a cell that awaits on the event loop (IPython's autoawait).
+   */
+  notebookCells?: readonly Span[];
 }
 
 /** What fixes may know about the file's package (engine/project.ts builds it from package.json). */

@@ -15,11 +15,11 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import type { Finding, Fix } from '../engine/finding';
+import type { Finding, Fix, TextEdit as EngineEdit } from '../engine/finding';
 import { UNUSED_SUPPRESSION } from '../engine/suppression';
 import { LineIndex } from '../engine/text';
 import { COMMANDS, FIX_ALL_KIND } from './protocol';
-import { keyOfDiagnostic, toRange, toTextEdits, type AnalysedDocument } from './diagnostics';
+import { keyOfDiagnostic, toTextEdits, type AnalysedDocument } from './diagnostics';
 import { fileSuppressionEdit } from './file-suppression';
 
 export interface EditTarget {
@@ -80,8 +80,19 @@ export function showDocumentationTitle(rule: string): string {
   return `Show documentation for ${rule}`;
 }
 
-/** The quick fixes for the diagnostics the client asked about (those of the analysed version only). */
-export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnostic[], target: EditTarget): CodeAction[] {
+/**
+ * Turns a fix's edits (offsets into the analysed text) into a WorkspaceEdit; undefined when they
+ * cannot be applied (a notebook fix that crosses a cell boundary).
+ */
+export type EditBuilder = (edits: readonly EngineEdit[]) => WorkspaceEdit | undefined;
+
+/**
+ * The quick fixes for the diagnostics the client asked about (those of the analysed version only).
+ * `build` writes the edits (by default into `target`); a notebook passes one that spreads them over
+ * its cells, and then multi-file fixes are not offered.
+ */
+export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnostic[], target: EditTarget, build?: EditBuilder): CodeAction[] {
+  const toEdit: EditBuilder = build ?? ((edits) => workspaceEdit(target, toTextEdits(doc.lines, edits)));
   const actions: CodeAction[] = [];
   // the same suppression or docs action for two findings on one line is one action to the user
   const seen = new Set<string>();
@@ -93,7 +104,7 @@ export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnost
     actions.push(action);
   };
   const fixAction = (fix: Fix, diagnostic: Diagnostic, preferred: boolean): CodeAction | undefined => {
-    const edit = fix.otherFiles ? multiFileEdit(target, doc.lines, fix) : workspaceEdit(target, toTextEdits(doc.lines, fix.edits));
+    const edit = fix.otherFiles ? (build ? undefined : multiFileEdit(target, doc.lines, fix)) : toEdit(fix.edits);
     if (!edit) return undefined;
     return { title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], ...(preferred ? { isPreferred: true } : {}), edit };
   };
@@ -114,25 +125,18 @@ export function quickFixes(doc: AnalysedDocument, diagnostics: readonly Diagnost
   }
   for (const { finding, diagnostic } of matched) {
     const s = finding.suppression;
-    if (s && s.edits.length > 0) {
-      const edits = toTextEdits(doc.lines, s.edits);
+    const edit = s && s.edits.length > 0 ? toEdit(s.edits) : undefined;
+    if (s && edit) {
       push(
-        { title: disableForLineTitle(finding.rule), kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: workspaceEdit(target, edits) },
-        `line:${finding.rule}:${JSON.stringify(edits)}`,
+        { title: disableForLineTitle(finding.rule), kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit },
+        `line:${finding.rule}:${JSON.stringify(s.edits)}`,
       );
     }
   }
   for (const { finding, diagnostic } of matched) {
-    const edit = fileSuppressionEdit(doc.family, doc.lines, doc.suppressions, finding.rule);
-    push(
-      {
-        title: disableForFileTitle(finding.rule),
-        kind: CodeActionKind.QuickFix,
-        diagnostics: [diagnostic],
-        edit: workspaceEdit(target, [{ range: toRange(doc.lines, edit), newText: edit.newText }]),
-      },
-      `file:${finding.rule}`,
-    );
+    const edit = toEdit([fileSuppressionEdit(doc.family, doc.lines, doc.suppressions, finding.rule)]);
+    if (!edit) continue;
+    push({ title: disableForFileTitle(finding.rule), kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit }, `file:${finding.rule}`);
   }
   for (const { finding, diagnostic } of matched) {
     // the command opens docs/rules/<id>.md; unused-suppression has none (the diagnostic links the README)

@@ -7,6 +7,7 @@ import {
   DidChangeConfigurationNotification,
   ErrorCodes,
   MessageType,
+  NotebookDocuments,
   ResponseError,
   ShowMessageNotification,
   TextDocumentSyncKind,
@@ -24,6 +25,7 @@ import { fixAll, pickSafeFix } from '../engine/fix-all';
 import { fixAllAction, quickFixes, replaceChangedRange, wants, workspaceEdit } from './code-actions';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { PROJECT_FILE_NAMES, forgetProjectFile } from '../engine/project-config';
+import { NOTEBOOK_SYNC, NotebookValidator } from './notebooks';
 import { FIX_ALL_KIND, SETTINGS_SECTION, StatusNotification } from './protocol';
 import { documentPath, SettingsStore, WorkspaceFolders } from './settings';
 import { sourceInput, Validator, type Logger } from './validator';
@@ -48,6 +50,7 @@ function errorText(e: unknown): string {
 
 export function startLanguageServer(connection: Connection, enginePromise: Promise<Engine>): void {
   const documents = new TextDocuments(TextDocument);
+  const notebooks = new NotebookDocuments(TextDocument);
   const log: Logger = {
     debug: (m) => connection.console.debug(m),
     info: (m) => connection.console.info(m),
@@ -60,6 +63,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
   let engine: Engine | undefined;
   let validator: Validator | undefined;
   let settings: SettingsStore | undefined;
+  let notebookValidator: NotebookValidator | undefined;
 
   /** Runs a handler; on failure logs it and answers `fallback` instead of failing the request. */
   function guard<T>(what: string, fallback: T, fn: () => T | Promise<T>): Promise<T> {
@@ -111,9 +115,19 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       log,
       debounceMs: DEBOUNCE_MS,
     });
+    notebookValidator = new NotebookValidator({
+      engine,
+      settings,
+      notebooks,
+      publish: (p) => void connection.sendDiagnostics(p).catch((e: unknown) => log.error(`publishDiagnostics failed: ${errorText(e)}`)),
+      log,
+      debounceMs: DEBOUNCE_MS,
+      documentChanges: flags.documentChanges,
+    });
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        notebookDocumentSync: NOTEBOOK_SYNC,
         // without literal support a client could only run commands, and every action here is an edit
         ...(flags.codeActionLiterals ? { codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] } } : {}),
         ...(flags.workspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
@@ -149,6 +163,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       if (changed.length === 0) return;
       for (const p of changed) forgetProjectFile(p);
       validator?.revalidate(documents.all().map((d) => d.uri));
+      notebookValidator?.revalidateAll();
     });
   });
 
@@ -159,12 +174,16 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
         typeof pushed === 'object' && pushed !== null ? (pushed as Record<string, unknown>)[SETTINGS_SECTION] : undefined;
       settings?.invalidate(section);
       validator?.revalidate(documents.all().map((d) => d.uri));
+      notebookValidator?.revalidateAll();
     });
   });
 
   documents.onDidOpen((e) => void guard('didOpen', undefined, () => validator?.opened(e.document)));
   documents.onDidChangeContent((e) => void guard('didChange', undefined, () => validator?.changed(e.document)));
   documents.onDidClose((e) => void guard('didClose', undefined, () => validator?.closed(e.document.uri)));
+  notebooks.onDidOpen((nb) => void guard('notebookDocument/didOpen', undefined, () => notebookValidator?.opened(nb)));
+  notebooks.onDidChange((e) => void guard('notebookDocument/didChange', undefined, () => notebookValidator?.changed(e.notebookDocument)));
+  notebooks.onDidClose((nb) => void guard('notebookDocument/didClose', undefined, () => notebookValidator?.closed(nb)));
 
   connection.onCodeAction((params) => guard<CodeAction[]>('codeAction', [], () => codeActions(params)));
 
@@ -172,6 +191,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     const uri = params.textDocument.uri;
     if (!validator || !settings || !engine) return [];
     const only = params.context.only;
+    if (notebookValidator?.notebookOf(uri)) return notebookActions(notebookValidator, params);
     const actions: CodeAction[] = [];
     if (wants(only, CodeActionKind.QuickFix) && params.context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) {
       const analysed = await validator.current(uri);
@@ -184,6 +204,20 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     if (only !== undefined && wants(only, FIX_ALL_KIND)) {
       const fixAllResult = await fixAllFor(uri);
       if (fixAllResult) actions.push(fixAllResult);
+    }
+    return actions;
+  }
+
+  async function notebookActions(nbv: NotebookValidator, params: CodeActionParams): Promise<CodeAction[]> {
+    const { uri } = params.textDocument;
+    const only = params.context.only;
+    const actions: CodeAction[] = [];
+    if (wants(only, CodeActionKind.QuickFix) && params.context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) {
+      actions.push(...(await nbv.codeActions(uri, params.context.diagnostics)));
+    }
+    if (only !== undefined && wants(only, FIX_ALL_KIND)) {
+      const all = await nbv.fixAll(uri);
+      if (all) actions.push(all);
     }
     return actions;
   }
@@ -202,8 +236,12 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     return fixAllAction(workspaceEdit({ uri, version: doc.version, documentChanges: flags.documentChanges }, [edit]), applied);
   }
 
-  connection.onShutdown(() => validator?.dispose());
+  connection.onShutdown(() => {
+    validator?.dispose();
+    notebookValidator?.dispose();
+  });
 
   documents.listen(connection);
+  notebooks.listen(connection);
   connection.listen();
 }

@@ -10,13 +10,38 @@ import { Parser, type Node, type Query, type Tree } from 'web-tree-sitter';
 import type { EcosystemCatalogue } from '../../engine/catalogue';
 import type { Comment, SourceModel, SyntaxProblem } from '../../engine/model';
 import { PythonFixer } from '../../fixes/python';
+import { splitCellScopes } from '../../notebooks/cells';
+import { blankMagics } from '../../notebooks/magics';
 import type { Frontend, ParsedSource, SourceInput } from '../frontend';
 import { collectAwaitRaces } from './await-races';
 import { buildModel } from './build';
 import { TreeFacts } from './facts';
 import { loadPythonLanguage } from './parser';
 import { syntaxProblemQuery } from './query';
+import type { ScopeTable } from './scopes';
 import { collectSharedState } from './shared-state';
+
+/** Facts for a notebook: cell scopes (notebooks/cells.ts) are the module to the name tables. */
+class CellFacts extends TreeFacts {
+  lexical: (scope: number) => number = (s) => s;
+  override meaning(name: string, scope: number): ReturnType<TreeFacts['meaning']> {
+    return super.meaning(name, this.lexical(scope));
+  }
+  override instanceType(name: string, scope: number): string | undefined {
+    return super.instanceType(name, this.lexical(scope));
+  }
+  override functionLocal(name: string, scope: number): number | undefined {
+    return super.functionLocal(name, this.lexical(scope));
+  }
+}
+
+/** an `await`, or the `async` of `async for`/`async with`, in module-level code */
+function isTopLevelAwait(root: Node, table: ScopeTable, at: number): boolean {
+  const node = root.descendantForIndex(at);
+  if (!node || node.startIndex !== at) return false;
+  const ok = node.type === 'await' || (node.type === 'async' && (node.parent?.type === 'for_statement' || node.parent?.type === 'with_statement'));
+  return ok && table.evaluatingAt(at).kind === 'module';
+}
 
 const MAX_SYNTAX_PROBLEMS = 20;
 
@@ -69,15 +94,25 @@ function parsePython(
 ): ParsedSource {
   let tree: Tree | null = null;
   try {
-    tree = parser.parse(input.text);
+    const cells = input.notebookCells;
+    // IPython magics are blanked to the same length: offsets into the input stay valid
+    const text = cells ? blankMagics(input.text, cells) : input.text;
+    tree = parser.parse(text);
     if (!tree) return { model: emptyModel(input, [{ span: { start: 0, end: 0 }, message: 'the Python parser gave up on this file' }]), dispose: () => undefined };
     const root = tree.rootNode;
-    const { text } = input;
     const built = buildModel(text, root, catalogue);
     const comments = loopguardComments(text, root);
     const { stateWrites, lockRegions } = collectSharedState(text, root, built);
     const awaitRaces = collectAwaitRaces(text, root, built);
-    const facts = new TreeFacts(text, tree, built.scopes, comments, built.resolver, built.importNames, built.importedRoots, built.table, built.calls);
+    const cellScopes = cells && splitCellScopes(text, cells, built.scopes, built.calls, built.loops, (at) => isTopLevelAwait(root, built.table, at));
+    const facts = new (cellScopes ? CellFacts : TreeFacts)(text, tree, built.scopes, comments, built.resolver, built.importNames, built.importedRoots, built.table, built.calls);
+    const fixer = new PythonFixer(facts, catalogue.flavours);
+    if (cellScopes && facts instanceof CellFacts) {
+      facts.lexical = cellScopes.lexicalScope;
+      // moving a loop out of a cell's top-level code into a function is not written for cells
+      const move = fixer.moveLoopOffEventLoop.bind(fixer);
+      fixer.moveLoopOffEventLoop = (loop) => (cellScopes.added.has(loop.scope) ? [] : move(loop));
+    }
     const model: SourceModel = {
       family: 'python',
       languageId: input.languageId ?? 'python',
@@ -91,7 +126,7 @@ function parsePython(
       stateWrites,
       lockRegions,
       awaitRaces,
-      fixer: new PythonFixer(facts, catalogue.flavours),
+      fixer,
     };
     const owned = tree;
     return {
