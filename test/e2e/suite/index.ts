@@ -16,6 +16,7 @@ export function run(): Promise<void> {
   for (const [file, load] of [
     ['loopguard.test.ts', () => require('./loopguard.test')],
     ['concurrency.test.ts', () => require('./concurrency.test')],
+    ['config.test.ts', () => require('./config.test')],
   ] as const) {
     mocha.suite.emit('pre-require', globalThis, file, mocha);
     load();
