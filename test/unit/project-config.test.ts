@@ -11,6 +11,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { configForFile, resolveSettings, type Settings } from '../../server/src/engine/config';
 import {
+  CONFIGURABLE_RULE_IDS,
+  OVERRIDE_SCHEMA,
   PROJECT_FILE_NAMES,
   findProjectConfig,
   forgetProjectFile,
@@ -20,6 +22,8 @@ import {
   type ProjectConfig,
 } from '../../server/src/engine/project-config';
 import { PROJECT_FILE_GLOB } from '../../server/src/lsp/protocol';
+import catalogueSchema from '../../rules/catalogue.schema.json';
+import manifest from '../../package.json';
 
 const RULE = 'blocking-call-in-async';
 const CPU = 'cpu-loop-on-event-loop';
@@ -373,5 +377,33 @@ describe('catalogue entries from settings and project files', () => {
       problems.map((p) => p.split(/[ :]/)[0]),
       ['loopguard.cpuHeavyApis[1]', 'loopguard.overrides[0].files[0]', 'loopguard.configurationPreference'],
     );
+  });
+});
+
+describe('package.json settings of the configuration model', () => {
+  const props = manifest.contributes.configuration.properties;
+
+  it('loopguard.overrides items have the project schema\'s keys and every configurable rule id', () => {
+    const items = props['loopguard.overrides'].items;
+    assert.deepEqual(Object.keys(items.properties).sort(), Object.keys(OVERRIDE_SCHEMA.properties).sort());
+    assert.deepEqual(items.required, OVERRIDE_SCHEMA.required);
+    assert.deepEqual(Object.keys(items.properties.rules.properties).sort(), [...CONFIGURABLE_RULE_IDS].sort());
+  });
+
+  it('loopguard.cpuHeavyApis items are the catalogue\'s cpuHeavy entry plus "language" and "enabled"', () => {
+    const items = props['loopguard.cpuHeavyApis'].items;
+    assert.deepEqual(Object.keys(items.properties).sort(), [...Object.keys(catalogueSchema.properties.cpuHeavy.items.properties), 'enabled', 'language'].sort());
+  });
+
+  it('loopguard.configurationPreference lists the three values', () => {
+    assert.deepEqual(props['loopguard.configurationPreference'].enum, ['editorFirst', 'filesystemFirst', 'editorOnly']);
+  });
+
+  it('a project file may set unused-suppression like loopguard.rules', () => {
+    const dir = tree({ 'loopguard.json': JSON.stringify({ rules: { 'unused-suppression': 'off' } }) });
+    const project = findProjectConfig(path.join(dir, 'a.py'));
+    assert.deepEqual(project?.problems, []);
+    const fc = configForFile({ fileName: path.join(dir, 'a.py'), settings: editor(), settingsBase: undefined, project });
+    assert.equal(fc.config.severities['unused-suppression'], 'off');
   });
 });

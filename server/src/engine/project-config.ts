@@ -15,6 +15,7 @@ import { parse as parseToml } from 'smol-toml';
 import { RULE_IDS } from '../rules/registry';
 import { userEntryProblem } from './catalogue';
 import type { SeveritySetting } from './finding';
+import { UNUSED_SUPPRESSION } from './suppression';
 
 /** Names looked for in each directory, in this order. */
 export const PROJECT_FILE_NAMES = ['loopguard.json', 'pyproject.toml', 'package.json'] as const;
@@ -55,11 +56,14 @@ export interface ProjectConfig {
   stamp: string;
 }
 
+/** What `rules` may name: the rules, and the pseudo-rule reporting unused suppression comments (as loopguard.rules). */
+export const CONFIGURABLE_RULE_IDS: readonly string[] = [...RULE_IDS, UNUSED_SUPPRESSION];
+
 const severitySchema = { enum: SEVERITY_SETTINGS };
 const rulesSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: Object.fromEntries(RULE_IDS.map((id) => [id, severitySchema])),
+  properties: Object.fromEntries(CONFIGURABLE_RULE_IDS.map((id) => [id, severitySchema])),
 };
 const globsSchema = { type: 'array', items: { type: 'string', minLength: 1 } };
 const thresholdSchema = { type: 'number', exclusiveMinimum: 0 };
