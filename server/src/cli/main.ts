@@ -23,6 +23,7 @@ import pkg from '../../../package.json';
 import { configForFile, resolveSettings, toAnalysisConfig, type AnalysisConfig, type Settings } from '../engine/config';
 import { Engine, type AnalysisResult } from '../engine/engine';
 import { fixAll, pickSafeFix } from '../engine/fix-all';
+import { concatenateCells, fixAllCells, notebookInput, readIpynb, writeIpynb, type IpynbCells } from '../notebooks/notebook';
 import { projectFactsFor } from '../engine/project';
 import { findProjectConfig, readProjectFile, type ProjectConfig } from '../engine/project-config';
 import type { SourceInput } from '../frontends/frontend';
@@ -132,6 +133,47 @@ function analyseText(engine: Engine, file: string, text: string, config: Analysi
   return { result: engine.analyse(input(text), config), text, applied };
 }
 
+function isNotebook(file: string): boolean {
+  return file.toLowerCase().endsWith('.ipynb');
+}
+
+/**
+ * A `.ipynb` file: its Python code cells analysed as one source (notebooks/notebook.ts); with --fix,
+ * the safe fixes go back into the cells and the notebook is written with nbformat's layout (one-space
+ * indent, sources as lists of lines). Undefined (after a message) for a file that is not a Python notebook.
+ */
+function analyseNotebook(
+  engine: Engine,
+  file: string,
+  json: string,
+  config: AnalysisConfig,
+  fix: boolean,
+  warn: (message: string) => void,
+): { result: AnalysisResult; notebook: NonNullable<FileReport['notebook']>; text: string; applied: number } | undefined {
+  let cells: IpynbCells | undefined;
+  try {
+    cells = readIpynb(json);
+  } catch (e) {
+    warn(`not analysed: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (!cells) return undefined; // another kernel's language: nothing for us
+  let texts = cells.texts;
+  let applied = 0;
+  let text = json;
+  if (fix) {
+    const out = fixAllCells(engine, file, texts, config);
+    if (out.applied > 0) {
+      texts = out.cells;
+      applied = out.applied;
+      text = writeIpynb(json, cells.indices, texts);
+    }
+  }
+  const source = concatenateCells(texts);
+  const result = engine.analyse(notebookInput(file, source), config);
+  return { result, notebook: { source, cellNumbers: cells.indices.map((i) => i + 1) }, text, applied };
+}
+
 async function check(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -193,7 +235,7 @@ async function check(args: string[], io: CliIO): Promise<number> {
     const targets = positionals.length ? positionals : ['.'];
     const { files, missing } = collectFiles(
       targets.map((p) => path.resolve(io.cwd, p)),
-      (f) => engine.supports(f),
+      (f) => engine.supports(f) || isNotebook(f),
     );
     if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
     for (const file of files) {
@@ -204,6 +246,16 @@ async function check(args: string[], io: CliIO): Promise<number> {
         text = fs.readFileSync(file, 'utf8');
       } catch (e) {
         io.stderr(`loopguard: cannot read ${displayPath(io.cwd, file)}: ${(e as Error).message}\n`);
+        continue;
+      }
+      if (isNotebook(file)) {
+        const nb = analyseNotebook(engine, file, text, config, values.fix ?? false, (m) => io.stderr(`loopguard: ${displayPath(io.cwd, file)}: ${m}\n`));
+        if (!nb) continue;
+        if (nb.applied > 0) {
+          fs.writeFileSync(file, nb.text);
+          fixed += nb.applied;
+        }
+        reports.push({ file: displayPath(io.cwd, file), path: file, result: nb.result, notebook: nb.notebook });
         continue;
       }
       const out = analyseText(engine, file, text, config, values.fix ?? false);

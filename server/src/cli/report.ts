@@ -3,6 +3,7 @@
 
 import type { AnalysisResult } from '../engine/engine';
 import type { Finding, Severity, SeveritySetting } from '../engine/finding';
+import { cellPosition, type NotebookSource } from '../notebooks/notebook';
 
 export interface FileReport {
   /** path as shown to the user: relative to the working directory, with forward slashes */
@@ -10,6 +11,11 @@ export interface FileReport {
   /** absolute path (SARIF needs to know whether `file` is relative to the working directory) */
   path?: string;
   result: AnalysisResult;
+  /**
+   * A `.ipynb` file: `result` is about its code cells concatenated (notebooks/notebook.ts); `cellNumbers`
+   * holds each code cell's 1-based number among all the notebook's cells.
+   */
+  notebook?: { source: NotebookSource; cellNumbers: number[] };
 }
 
 export interface RunReport {
@@ -28,6 +34,18 @@ export function findingLocation(result: AnalysisResult, f: Finding): { line: num
   const s = result.lines.position(f.span.start);
   const e = result.lines.position(f.span.end);
   return { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+}
+
+/**
+ * Where a finding is, as the text and JSON formats print it: in a notebook, the cell (1-based, among
+ * all cells) and the line/column within it; elsewhere what findingLocation says.
+ */
+export function reportLocation(file: FileReport, f: Finding): { line: number; column: number; endLine: number; endColumn: number; cell?: number } {
+  if (!file.notebook) return findingLocation(file.result, f);
+  const { source, cellNumbers } = file.notebook;
+  const s = cellPosition(source, f.span.start);
+  const e = cellPosition(source, Math.max(f.span.start, Math.min(f.span.end, source.cells[s.cell].end)));
+  return { cell: cellNumbers[s.cell], line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
 }
 
 export function countFindings(report: RunReport): number {

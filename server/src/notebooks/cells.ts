@@ -27,13 +27,14 @@ export function splitCellScopes(
   isTopLevelAwait: (offset: number) => boolean,
 ): CellScopes {
   const added = new Set<number>();
-  cells.forEach((cell, index) => {
-    if (!awaits(text, cell, isTopLevelAwait)) return;
+  for (const cell of cells) {
+    if (!awaits(text, cell, isTopLevelAwait)) continue;
     const id = scopes.length;
     scopes.push({
       id,
       kind: 'async',
-      name: `cell ${index + 1}`,
+      // cells are numbered differently by each client (all cells, code cells, execution counts): no name
+      name: undefined,
       reason: 'notebook cell with top-level await',
       span: { start: cell.start, end: cell.end },
       parent: 0,
@@ -43,7 +44,7 @@ export function splitCellScopes(
     const inCell = (s: Span) => cell.start <= s.start && s.start < cell.end;
     for (const c of calls) if (c.scope === 0 && inCell(c.span)) c.scope = id;
     for (const l of loops) if (l.scope === 0 && inCell(l.span)) l.scope = id;
-  });
+  }
   return { added, lexicalScope: (scope) => (added.has(scope) ? 0 : scope) };
 }
 

@@ -144,3 +144,13 @@ export function readIpynb(json: string): IpynbCells | undefined {
   });
   return out;
 }
+
+/** The notebook JSON with the code cells at `indices` given new sources (nbformat's layout: lists of lines, indent 1). */
+export function writeIpynb(json: string, indices: readonly number[], texts: readonly string[]): string {
+  const nb = JSON.parse(json) as { cells: Array<{ source?: string | string[] }> };
+  indices.forEach((cellIndex, i) => {
+    const lines = texts[i].split(/(?<=\n)/);
+    nb.cells[cellIndex].source = texts[i] === '' ? [] : lines;
+  });
+  return JSON.stringify(nb, null, 1) + '\n';
+}

@@ -1,6 +1,6 @@
 // --format json: the stable machine-readable shape (version 1). Changing it is a breaking change.
 
-import { findingLocation, countFindings, type RunReport } from '../report';
+import { countFindings, reportLocation, type RunReport } from '../report';
 
 export interface JsonFinding {
   file: string;
@@ -11,6 +11,8 @@ export interface JsonFinding {
   column: number;
   endLine: number;
   endColumn: number;
+  /** `.ipynb` files only: the cell (1-based, among all cells); line and column are then within the cell */
+  cell?: number;
   fixes: Array<{ title: string; safe: boolean }>;
 }
 
@@ -22,14 +24,15 @@ export interface JsonReport {
 
 export function toJson(report: RunReport): JsonReport {
   const findings: JsonFinding[] = [];
-  for (const { file, result } of report.files) {
+  for (const entry of report.files) {
+    const { file, result } = entry;
     for (const f of result.findings) {
       findings.push({
         file,
         rule: f.rule,
         severity: f.severity,
         message: f.message,
-        ...findingLocation(result, f),
+        ...reportLocation(entry, f),
         fixes: f.fixes.map((x) => ({ title: x.title, safe: x.safe })),
       });
     }

@@ -1,7 +1,7 @@
 // --format text (default): one line per finding, `file:line:col: severity rule message`, like the
 // compilers and Ruff's concise output, so terminals and editors can jump to it; then a summary.
 
-import { findingLocation, countFindings, type RunReport } from '../report';
+import { countFindings, reportLocation, type RunReport } from '../report';
 
 export interface TextOptions {
   color: boolean;
@@ -13,15 +13,18 @@ export function formatText(report: RunReport, opts: TextOptions): string {
   const c = (code: string, s: string) => (opts.color ? code + s + SGR.reset : s);
   const lines: string[] = [];
   let fixable = 0;
-  for (const { file, result } of report.files) {
+  for (const entry of report.files) {
+    const { file, result } = entry;
     if (result.skipped && result.family !== undefined) lines.push(`${file}: skipped: ${result.skipped}`);
     for (const e of result.ruleErrors) lines.push(`${file}: internal error in rule ${e.rule} (please report): ${e.error.split('\n')[0]}`);
     for (const f of result.findings) {
-      const loc = findingLocation(result, f);
+      const loc = reportLocation(entry, f);
       const sev = f.severity === 'error' ? c(SGR.red, 'error') : f.severity === 'warning' ? c(SGR.yellow, 'warning') : c(SGR.cyan, f.severity);
       const safe = f.fixes.some((x) => x.safe);
       if (safe) fixable++;
-      lines.push(`${c(SGR.bold, file)}:${loc.line}:${loc.column}: ${sev} ${c(SGR.dim, f.rule)} ${f.message}${safe ? ' [fixable]' : ''}`);
+      // a notebook cell as Ruff prints it: `file.ipynb:cell 3:2:5`
+      const where = loc.cell === undefined ? file : `${file}:cell ${loc.cell}`;
+      lines.push(`${c(SGR.bold, where)}:${loc.line}:${loc.column}: ${sev} ${c(SGR.dim, f.rule)} ${f.message}${safe ? ' [fixable]' : ''}`);
     }
   }
   const n = countFindings(report);
