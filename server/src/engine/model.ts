@@ -171,6 +171,12 @@ export interface Call {
   isNew: boolean;
   args: Argument[];
   /**
+   * The callee is reached through an import of another module (not a catalogue API): what the project
+   * model (engine/workspace) resolves to a function of another file. Undefined for local callees,
+   * globals and anything the front end cannot follow (a parameter, a reassigned binding).
+   */
+  imported?: ImportedName;
+  /**
    * The id of the function scope in this file that the call certainly calls: the callee is a plain
    * name bound (in scope, not shadowed) to a function declaration or a `const f =` function/arrow
    * (JS/TS; a `let`/`var` may be reassigned, an assignment to a declared function is not looked for) or
@@ -179,6 +185,41 @@ export interface Call {
    * (`@functools.cache`): the name then calls the cache, not the function.
    */
   target?: number;
+}
+
+/**
+ * A callee named through an import, as the source writes it — resolution to a file is the project
+ * model's job (engine/workspace/resolve-*.ts), not the front end's.
+ *
+ * JS/TS: `import { loadConfig } from './config'; loadConfig()` → `{ specifier: './config', path: ['loadConfig'] }`;
+ * `import * as util from '../lib/util'; util.readAll()` → `['readAll']`; a default import → `['default']`;
+ * `const h = require('./helper'); h.go()` → `['go']`, `const go = require('./helper')` → `[]` (the module
+ * itself is the function: `module.exports = function …`).
+ * Python: `from .config import load_config` → `{ specifier: '.config', path: ['load_config'] }`;
+ * `from pkg import util; util.read_all()` → `{ specifier: 'pkg', path: ['util', 'read_all'] }` (whether
+ * `util` is a submodule or an attribute is for the resolver to find out); `import pkg.helpers as hp;
+ * hp.go()` → `{ specifier: 'pkg.helpers', path: ['go'] }`. Relative specifiers keep their leading dots.
+ */
+export interface ImportedName {
+  specifier: string;
+  path: string[];
+}
+
+/**
+ * A name other modules can import from this file, and what it is.
+ * JS/TS: `export function f`, `export const f = () => …`, `export default function`, `export { f as g }`,
+ * `module.exports = { f }`, `module.exports.f = …`, `exports.f = …`, `module.exports = f` (name `default`
+ * and, for CommonJS, also reachable with an empty path). Re-exports (`export { f } from './x'`,
+ * `export * from './x'`) carry `from`. Python: every module-level `def` (and `async def`), and names
+ * imported at module level (`from .impl import f` re-exports `f`).
+ */
+export interface ModuleExport {
+  /** the exported name; `default` for default exports, `*` for `export * from` */
+  name: string;
+  /** the function scope it names, when it is one of this file's functions */
+  scope?: number;
+  /** re-exported from another module: the import it comes through */
+  from?: ImportedName;
 }
 
 export interface Comment {
@@ -297,6 +338,8 @@ export interface SourceModel {
   loops: Loop[];
   comments: Comment[];
   syntaxProblems: SyntaxProblem[];
+  /** what other modules can import from this file; absent when the front end does not say */
+  exports?: ModuleExport[];
   /** writes to shared state made in functions, in source order */
   stateWrites: StateWrite[];
   /** stretches of code run with a lock held, in source order */
