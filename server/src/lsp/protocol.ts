@@ -10,8 +10,13 @@ export const SETTINGS_SECTION = 'loopguard';
 /** The languages the client hands to the server (document selector, activation events). */
 export const LANGUAGE_IDS = ['typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'python'] as const;
 
-/** URI schemes the client hands to the server: saved files and unsaved editors. */
-export const DOCUMENT_SCHEMES = ['file', 'untitled'] as const;
+/**
+ * URI schemes the client hands to the server: saved files, unsaved editors, and notebook cells. Cells
+ * of Jupyter notebooks are synced with the notebook (notebookDocumentSync), not as text documents —
+ * vscode-languageclient leaves a cell to the notebook feature — but code actions are asked per cell,
+ * and the client only asks for documents its selector matches.
+ */
+export const DOCUMENT_SCHEMES = ['file', 'untitled', 'vscode-notebook-cell'] as const;
 
 /** One namespace of command ids; package.json `contributes.commands` lists exactly these. */
 export const COMMANDS = {

@@ -17,6 +17,7 @@ export function run(): Promise<void> {
     ['loopguard.test.ts', () => require('./loopguard.test')],
     ['concurrency.test.ts', () => require('./concurrency.test')],
     ['config.test.ts', () => require('./config.test')],
+    ['editor.test.ts', () => require('./editor.test')],
   ] as const) {
     mocha.suite.emit('pre-require', globalThis, file, mocha);
     load();
