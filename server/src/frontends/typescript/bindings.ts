@@ -37,6 +37,12 @@ export interface Binding {
   /** `import`: the normalised module specifier and the member path ([] = namespace/default) */
   module?: string;
   path?: readonly string[];
+  /**
+   * `import`: how it was imported. A default import and a namespace import both denote the module
+   * object for catalogue names (interop: `import fs from 'fs'`), but name different exports of a
+   * workspace module (Call.imported: `['default']` vs `[]`).
+   */
+  importKind?: 'default' | 'namespace' | 'named';
   /** `alias`: the initialiser to resolve lazily, in the scope it is evaluated in, and the destructuring path */
   init?: ts.Expression;
   initScope?: LexScope;

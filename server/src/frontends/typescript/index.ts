@@ -12,6 +12,7 @@ import type { Frontend, ParsedSource, SourceInput } from '../frontend';
 import { collectAwaitRaces } from './await-races';
 import { finishModel } from './contexts';
 import type { TsFileFacts } from './facts';
+import { collectExports, ImportResolver } from './imports';
 import { finishLoops } from './loops';
 import { languageIdFor, parseSource, scriptKindFor, syntaxProblems } from './parse';
 import { collectSharedMemoryWrites } from './shared-memory';
@@ -26,6 +27,9 @@ function analyse(input: SourceInput): SourceModel {
     const sf = parseSource(fileName, text, scriptKind);
     const walk = new Walker(sf, text).walk();
     const { freeNames } = finishModel(walk, fileName, sf);
+    const imports = new ImportResolver(walk);
+    imports.annotateCalls();
+    const exports = collectExports(sf, walk, imports);
     finishLoops(walk.loops, walk.loopCalls, text);
     const stateWrites = collectSharedMemoryWrites(sf, text, walk);
     const { awaitRaces, lockRegions } = collectAwaitRaces(sf, text, walk);
@@ -40,7 +44,7 @@ function analyse(input: SourceInput): SourceModel {
     return {
       family: 'javascript', languageId, fileName, text,
       scopes: walk.scopes, calls: walk.calls, loops: walk.loops.map((l) => l.loop), comments, syntaxProblems: syntaxProblems(sf),
-      stateWrites, lockRegions, awaitRaces,
+      exports, stateWrites, lockRegions, awaitRaces,
       fixer: new TypeScriptFixer(facts),
     };
   } catch (e) {

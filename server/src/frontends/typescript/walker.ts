@@ -952,25 +952,26 @@ export class Walker {
     if (!clause || !ts.isStringLiteral(node.moduleSpecifier)) return;
     if (clause.isTypeOnly) return;
     const module = normaliseModule(node.moduleSpecifier.text);
-    if (clause.name) this.declareImport(clause.name.text, module, []);
+    if (clause.name) this.declareImport(clause.name.text, module, [], 'default');
     const nb = clause.namedBindings;
     if (!nb) return;
     if (nb.kind === SK.NamespaceImport) {
-      this.declareImport(nb.name.text, module, []);
+      this.declareImport(nb.name.text, module, [], 'namespace');
       return;
     }
     for (const el of nb.elements) {
       if (el.isTypeOnly) continue;
       const imported = el.propertyName ? propertyNameText(el.propertyName as ts.Identifier | ts.StringLiteral) : el.name.text;
       if (imported === undefined) continue;
-      this.declareImport(el.name.text, module, imported === 'default' ? [] : [imported]);
+      this.declareImport(el.name.text, module, imported === 'default' ? [] : [imported], imported === 'default' ? 'default' : 'named');
     }
   }
 
-  private declareImport(name: string, module: string, path: readonly string[]): void {
+  private declareImport(name: string, module: string, path: readonly string[], importKind: Binding['importKind']): void {
     const b = this.declareName(name, 'import', this.moduleScope);
     b.module = module;
     b.path = path;
+    b.importKind = importKind;
   }
 
   private visitImportEquals(node: ts.ImportEqualsDeclaration): void {
