@@ -171,10 +171,10 @@ describe('python front end: name resolution', () => {
     ]);
   });
 
-  it('does not name relative imports', () => {
+  it('names relative imports with their dots, so they never match a catalogue name', () => {
     assert.deepEqual(names('from . import time\nfrom .mod import sleep\ntime.sleep(1)\nsleep(1)\n'), [
-      ['time.sleep', undefined],
-      ['sleep', undefined],
+      ['time.sleep', '.time.sleep'],
+      ['sleep', '.mod.sleep'],
     ]);
   });
 });

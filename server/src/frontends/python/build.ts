@@ -7,11 +7,11 @@
 
 import type { Node } from 'web-tree-sitter';
 import type { EcosystemCatalogue } from '../../engine/catalogue';
-import type { Argument, Call, FunctionScope, Loop } from '../../engine/model';
+import type { Argument, Call, FunctionScope, ImportedName, Loop, ModuleExport } from '../../engine/model';
 import { buildLoops } from './loops';
 import { FUNCTION_WRAPPERS, OFFLOADERS, offloaderByMethod, RUN_METHOD_BASES, type Offloader } from './offload';
 import { collect, Held, WITH, type Comprehension, type RawBinding } from './collect';
-import { Resolver, type Binding, type CallRec } from './resolve';
+import { Resolver, type Binding, type CallRec, type ImportOrigin } from './resolve';
 import {
   closingBracket,
   dottedSegments,
@@ -35,8 +35,10 @@ export interface BuiltModel {
   table: ScopeTable;
   /** every module imported anywhere in the file, by its first segment (`asyncio`, `trio`) */
   importedRoots: Set<string>;
-  /** local names bound by imports, per imported qualified name */
+  /** local names bound by imports, per imported qualified name (absolute imports only) */
   importNames: Map<string, Set<string>>;
+  /** SourceModel.exports, in source order */
+  exports: ModuleExport[];
 }
 
 export function buildModel(text: string, root: Node, catalogue: EcosystemCatalogue): BuiltModel {
@@ -102,9 +104,21 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
     }
   };
 
+  // what the module exports: its defs, classes and imports, the last binding of each name winning
+  const exported = new Map<string, { at: number; e: ModuleExport }>();
+  const exportAt = (name: string, at: number, e: ModuleExport): void => {
+    const prev = exported.get(name);
+    if (!prev || prev.at < at) exported.set(name, { at, e });
+  };
+  const stars: Array<{ at: number; e: ModuleExport }> = [];
   for (const s of scopeList) {
     if ((s.kind === 'def' || s.kind === 'class') && s.name !== undefined && s.parent !== undefined) {
       bind(table.get(s.parent), s.name, s.kind === 'def' ? { k: 'def', scope: s.id } : { k: 'other' });
+      if (s.parent === 0) {
+        // a memoized def's name is the cache, not the function (as for Call.target)
+        const fn = s.kind === 'def' && !hasDecorator(text, s.start, MEMOIZING_DECORATOR);
+        exportAt(s.name, s.start, fn ? { name: s.name, scope: s.id } : { name: s.name });
+      }
     }
     if (s.kind === 'def' || s.kind === 'lambda') bindParams(text, table, s, bind);
   }
@@ -113,15 +127,16 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
   const importNames = new Map<string, Set<string>>();
   for (const star of found.starImports) {
     const scope = table.at(star.at);
-    if (scope.kind === 'module') (scope.starImports ??= []).push(star.module);
+    if (scope.kind !== 'module') continue;
+    stars.push({ at: star.at, e: { name: '*', from: { specifier: star.module, path: [] } } });
+    // a module of this project brings in nothing the catalogue knows
+    if (star.module.charCodeAt(0) !== 46 /* . */) (scope.starImports ??= []).push(star.module);
   }
   for (const imp of imports) {
     const scope = table.at(imp.at);
-    if (imp.target === undefined) {
-      bind(scope, imp.local, { k: 'other' });
-      continue;
-    }
-    bind(scope, imp.local, { k: 'import', target: imp.target });
+    bind(scope, imp.local, { k: 'import', target: imp.target, origin: imp.origin });
+    if (scope.id === 0) exportAt(imp.local, imp.at, { name: imp.local, from: { specifier: imp.origin.specifier, path: [...imp.origin.path] } });
+    if (imp.target.charCodeAt(0) === 46 /* . relative */) continue;
     importedRoots.add(imp.target.split('.')[0]);
     let names = importNames.get(imp.target);
     if (!names) importNames.set(imp.target, (names = new Set()));
@@ -131,7 +146,15 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
   for (const raw of best(binds)) {
     if (notBindings.has(raw.nameStart)) continue;
     const scope = table.at(raw.nameStart);
-    bind(scope, text.slice(raw.nameStart, identEnd(text, raw.nameStart)), materialize(raw, scope));
+    const name = text.slice(raw.nameStart, identEnd(text, raw.nameStart));
+    bind(scope, name, materialize(raw, scope));
+    // rebound after its def or import (`f = wrap(f)`, `json = None` in an `except ImportError`): a name we cannot follow
+    if ((scope.id === 0 || scope.globals?.has(name) === true) && exported.has(name)) exportAt(name, raw.nameStart, { name });
+  }
+  const exports: ModuleExport[] = [];
+  if (exported.size > 0 || stars.length > 0) {
+    const all = [...exported.values(), ...stars].sort((a, b) => a.at - b.at);
+    for (const x of all) exports.push(x.e);
   }
   for (const raw of best(attrBinds)) {
     const fn = table.at(raw.objectStart);
@@ -162,6 +185,7 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
       isNew: false,
       args: callArguments(ctx, c),
     };
+    if (c.origin !== undefined && c.name !== undefined && !isCatalogued(catalogue, c.name)) modelCalls[i].imported = importedName(c.origin, c.name);
   }
   linkTargets(text, table, calls, modelCalls);
   const handOvers = markOffloaded(ctx, calls, modelCalls);
@@ -194,7 +218,7 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
   }));
   for (const s of scopeList) if (s.selfCalls !== undefined) scopes[s.id].selfCalls = s.selfCalls;
 
-  return { scopes, calls: modelCalls, loops, resolver, table, importedRoots, importNames };
+  return { scopes, calls: modelCalls, loops, resolver, table, importedRoots, importNames, exports };
 }
 
 /**
@@ -284,6 +308,18 @@ function shadowByComprehensions(text: string, calls: readonly CallRec[], comps: 
     }
   }
   return positions;
+}
+
+/** An API the catalogue describes is the rules' business, not a function of the workspace to follow. */
+function isCatalogued(catalogue: EcosystemCatalogue, name: string): boolean {
+  return catalogue.lookup(name) !== undefined || catalogue.cpuHeavy(name) !== undefined || catalogue.types.has(name);
+}
+
+/** `name` is `origin.target` plus the attributes the call adds: `pkg.util.read_all` from `pkg.util` → path `['util', 'read_all']`. */
+function importedName(origin: ImportOrigin, name: string): ImportedName {
+  const path = origin.path.slice();
+  if (name.length > origin.target.length) for (const seg of name.slice(origin.target.length + 1).split('.')) path.push(seg);
+  return { specifier: origin.specifier, path };
 }
 
 /** Several patterns can match one name node: the highest-ranked one counts. */

@@ -10,7 +10,7 @@
 // library (`npm run bench`), the whole analysis then costs well under half a parse on top of it.
 
 import type { Node } from 'web-tree-sitter';
-import type { CallRec } from './resolve';
+import type { CallRec, ImportOrigin } from './resolve';
 import {
   closingBracket,
   dottedCalleeStart,
@@ -91,8 +91,14 @@ export interface RawImport {
   /** where the statement is (its scope) */
   at: number;
   local: string;
-  /** undefined for relative imports: modules of this project, which we cannot name (yet) */
-  target: string | undefined;
+  /**
+   * The qualified name the local name stands for. Relative imports keep their dots: `from .config
+   * import load` → `.config.load`, `from . import util` → `.util`, `from .. import x` → `..x` (no
+   * catalogue name starts with a dot, so they never match one).
+   */
+  target: string;
+  /** the module the import statement names and the names taken from it (ImportedName, without the call's attributes) */
+  origin: ImportOrigin;
 }
 
 export interface Comprehension {
@@ -133,6 +139,7 @@ export interface Collected {
   awaitStarts: number[];
   awaitParens: boolean[];
   imports: RawImport[];
+  /** `from m import *`; relative modules keep their dots (`.impl`) */
   starImports: Array<{ at: number; module: string }>;
   binds: RawBinding[];
   attrBinds: RawBinding[];
@@ -158,6 +165,7 @@ function newCall(start: number, end: number, calleeEnd: number, argsStart: numbe
     state: 0,
     name: undefined,
     target: undefined,
+    origin: undefined,
     method: undefined,
     receiver: undefined,
     shadow: undefined,
@@ -447,9 +455,15 @@ function importStatement(text: string, at: number, i: number, out: Collected): v
       const aliasAt = skipInline(text, i + 2);
       const aliasEnd = identEnd(text, aliasAt);
       if (aliasEnd === aliasAt) return;
-      out.imports.push({ at, local: text.slice(aliasAt, aliasEnd), target: dotted.parts.join('.') });
+      const target = dotted.parts.join('.');
+      out.imports.push({ at, local: text.slice(aliasAt, aliasEnd), target, origin: { specifier: target, path: [], target } });
       i = skipInline(text, aliasEnd);
-    } else out.imports.push({ at, local: dotted.parts[0], target: dotted.parts[0] });
+    } else {
+      // `import a.b` binds `a`: calls through it (`a.b.go()`) name module `a` and path `['b', 'go']`,
+      // and the resolver takes the submodules off the path
+      const target = dotted.parts[0];
+      out.imports.push({ at, local: target, target, origin: { specifier: target, path: [], target } });
+    }
     if (text.charCodeAt(i) !== 44 /* , */) return;
     i++;
   }
@@ -458,28 +472,32 @@ function importStatement(text: string, at: number, i: number, out: Collected): v
 /** `from m import a, b as c` / `from m import (…)` / `from m import *` / `from . import x`. */
 function fromStatement(text: string, at: number, i: number, out: Collected): void {
   i = skipInline(text, i);
-  let relative = false;
+  let dots = '';
   while (text.charCodeAt(i) === 46 /* . */) {
-    relative = true;
+    dots += '.';
     i = skipInline(text, i + 1);
   }
-  let module = '';
+  let module = dots;
   if (!keywordAt(text, i, 'import')) {
     const dotted = readDotted(text, i);
     if (!dotted) return;
-    module = dotted.parts.join('.');
+    module += dotted.parts.join('.');
     i = skipInline(text, dotted.end);
   }
   if (!keywordAt(text, i, 'import')) return;
   i = skipInline(text, i + 6);
   if (text.charCodeAt(i) === 42 /* * */) {
-    if (!relative) out.starImports.push({ at, module });
+    out.starImports.push({ at, module });
     return;
   }
   const paren = text.charCodeAt(i) === 40; /* ( */
   const skip = paren ? skipTrivia : skipInline;
   if (paren) i++;
-  const target = (name: string) => (relative ? undefined : `${module}.${name}`);
+  const bare = module === dots; // `from . import x`, `from .. import x`
+  const add = (local: string, name: string) => {
+    const target = bare ? module + name : `${module}.${name}`;
+    out.imports.push({ at, local, target, origin: { specifier: module, path: [name], target } });
+  };
   for (;;) {
     i = skip(text, i);
     const nameEnd = identEnd(text, i);
@@ -490,9 +508,9 @@ function fromStatement(text: string, at: number, i: number, out: Collected): voi
       const aliasAt = skip(text, i + 2);
       const aliasEnd = identEnd(text, aliasAt);
       if (aliasEnd === aliasAt) return;
-      out.imports.push({ at, local: text.slice(aliasAt, aliasEnd), target: target(name) });
+      add(text.slice(aliasAt, aliasEnd), name);
       i = skip(text, aliasEnd);
-    } else out.imports.push({ at, local: name, target: target(name) });
+    } else add(name, name);
     if (text.charCodeAt(i) !== 44 /* , */) return;
     i++;
   }

@@ -128,6 +128,8 @@ function parsePython(
       awaitRaces,
       fixer,
     };
+    // a notebook is not a module anything imports
+    if (!cells) model.exports = built.exports;
     const owned = tree;
     return {
       model,

@@ -15,9 +15,21 @@ import { dottedSegments, identEnd, skipTrivia, splitItems } from './scan';
 import type { PyScope, ScopeTable } from './scopes';
 import { BUILTIN_NAMES } from './builtins';
 
+/**
+ * Where an import binding's value comes from: the module the statement names and the names taken
+ * from it (`from pkg import util` → `pkg`, `['util']`; `import a.b` binds `a` → `a`, `[]`), and the
+ * qualified name the binding stands for (`pkg.util`). Call.imported is this plus the attributes the
+ * call adds to `target`.
+ */
+export interface ImportOrigin {
+  specifier: string;
+  path: readonly string[];
+  target: string;
+}
+
 export type Binding =
-  /** `import a.b` binds `a` → `a`; `from a import b as c` binds `c` → `a.b` */
-  | { k: 'import'; target: string }
+  /** `import a.b` binds `a` → `a`; `from a import b as c` binds `c` → `a.b`; `from .m import f` binds `f` → `.m.f` */
+  | { k: 'import'; target: string; origin: ImportOrigin }
   /** assigned the result of a call */
   | { k: 'value'; call: CallRec }
   /** `x = other.name`: whatever the dotted expression at start..end means in `scope` */
@@ -32,8 +44,8 @@ export type Binding =
   | { k: 'other' };
 
 export type Meaning =
-  /** an import, a builtin, or an attribute path under one: a qualified name */
-  | { k: 'qualified'; q: string }
+  /** an import, a builtin, or an attribute path under one: a qualified name; `origin` when reached through an import */
+  | { k: 'qualified'; q: string; origin?: ImportOrigin }
   /** a value of a known type */
   | { k: 'instance'; type: string }
   /** a function defined in this file */
@@ -62,6 +74,8 @@ export interface CallRec {
   name: string | undefined;
   /** the def in this file that the callee names (Call.target), set with `name` */
   target: number | undefined;
+  /** the import the callee is reached through (for Call.imported), set with `name` */
+  origin: ImportOrigin | undefined;
   /** names bound by the comprehensions around the call (their variables shadow everything else) */
   shadow: Set<string> | undefined;
   /** last segment of a dotted callee and the segment before it, for offloaders on untyped receivers */
@@ -176,7 +190,7 @@ export class Resolver {
   private bindingMeaning(b: Binding): Meaning {
     switch (b.k) {
       case 'import':
-        return { k: 'qualified', q: b.target };
+        return { k: 'qualified', q: b.target, origin: b.origin };
       case 'value': {
         const type = this.returnType(b.call);
         return type ? { k: 'instance', type } : LOCAL;
@@ -269,7 +283,7 @@ export class Resolver {
   private member(m: Meaning, seg: string): Meaning {
     switch (m.k) {
       case 'qualified':
-        return { k: 'qualified', q: `${m.q}.${seg}` };
+        return { k: 'qualified', q: `${m.q}.${seg}`, origin: m.origin };
       case 'instance':
         return { k: 'qualified', q: `${m.type}.${seg}` };
       case 'self':
@@ -287,6 +301,7 @@ export class Resolver {
     const m = this.calleeMeaning(call);
     call.name = m?.k === 'qualified' ? m.q : undefined;
     call.target = m?.k === 'def' ? m.scope : undefined;
+    call.origin = m?.k === 'qualified' ? m.origin : undefined;
     call.state = 2;
     return call.name;
   }
