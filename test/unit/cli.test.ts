@@ -277,6 +277,16 @@ describe('loopguard check --select / --ignore', () => {
     assert.equal(code, 0);
   });
 
+  it('names unused-suppression like a rule', async () => {
+    const dir = workspace({ 'a.ts': `${TWO_RULES}// loopguard-ignore-next-line race-across-await\nexport const x = 1;\n` });
+    const rules = async (...argv: string[]) => (await json(dir, ...argv)).findings.map((f) => f.rule);
+    assert.deepEqual(await rules(), ['cpu-loop-on-event-loop', 'blocking-call-in-async', 'unused-suppression']);
+    // a directive is judged only when its rule ran
+    assert.deepEqual(await rules('--select', 'unused-suppression'), []);
+    assert.deepEqual(await rules('--select', 'unused-suppression,race-across-await'), ['unused-suppression']);
+    assert.deepEqual(await rules('--ignore', 'unused-suppression'), ['cpu-loop-on-event-loop', 'blocking-call-in-async']);
+  });
+
   it('applies only the selected rules\' fixes with --fix', async () => {
     const dir = workspace({ 'a.ts': TWO_RULES });
     const { code } = await run(dir, 'check', '--fix', '--select', 'blocking-call-in-async');
@@ -290,7 +300,7 @@ describe('loopguard check --select / --ignore', () => {
       const { code, out, err } = await run(dir, 'check', flag, 'blocking-call-in-async,no-such-rule');
       assert.equal(code, 2);
       assert.equal(out, '');
-      assert.ok(err.startsWith(`loopguard: ${flag}: unknown rule id "no-such-rule" (known: ${RULE_IDS.join(', ')})\n`), err);
+      assert.ok(err.startsWith(`loopguard: ${flag}: unknown rule id "no-such-rule" (known: ${[...RULE_IDS, 'unused-suppression'].join(', ')})\n`), err);
       const empty = await run(dir, 'check', flag, ',');
       assert.equal(empty.code, 2);
       assert.match(empty.err, new RegExp(`^loopguard: ${flag} expects rule ids`));

@@ -28,6 +28,7 @@ import { projectFactsFor } from '../engine/project';
 import { findProjectConfig, readProjectFile, type ProjectConfig } from '../engine/project-config';
 import type { SourceInput } from '../frontends/frontend';
 import { RULES, RULE_IDS } from '../rules/registry';
+import { UNUSED_SUPPRESSION } from '../engine/suppression';
 import { collectFiles } from './files';
 import { formatGithub } from './formats/github';
 import { formatJson } from './formats/json';
@@ -92,13 +93,16 @@ function parseRuleOptions(values: readonly string[]): Record<string, string> {
   return rules;
 }
 
+/** What --select/--ignore can name: the rules, and the unused-suppression check that runs after them. */
+const SELECTABLE_IDS: readonly string[] = [...RULE_IDS, UNUSED_SUPPRESSION];
+
 /** --select/--ignore values: comma-separated and repeatable; every id must be a known rule. */
 function parseRuleIds(flag: string, values: readonly string[]): Set<string> {
   const ids = new Set<string>();
   for (const v of values) {
     for (const id of v.split(',').map((x) => x.trim())) {
       if (!id) continue;
-      if (!RULE_IDS.includes(id)) throw new UsageError(`${flag}: unknown rule id "${id}" (known: ${RULE_IDS.join(', ')})`);
+      if (!SELECTABLE_IDS.includes(id)) throw new UsageError(`${flag}: unknown rule id "${id}" (known: ${SELECTABLE_IDS.join(', ')})`);
       ids.add(id);
     }
   }
@@ -198,7 +202,7 @@ async function check(args: string[], io: CliIO): Promise<number> {
   // --select and --ignore switch rules off, so a rule left out costs nothing and its fixes are not applied
   const selected = values.select ? parseRuleIds('--select', values.select) : undefined;
   const ignored = values.ignore ? parseRuleIds('--ignore', values.ignore) : new Set<string>();
-  for (const id of RULE_IDS) if ((selected && !selected.has(id)) || ignored.has(id)) rules[id] = 'off';
+  for (const id of SELECTABLE_IDS) if ((selected && !selected.has(id)) || ignored.has(id)) rules[id] = 'off';
   const { settings, problems } = resolveSettings({ rules });
   // an unknown rule id or severity on the command line is a usage error, not a warning
   if (problems.length) throw new UsageError(problems.join('\n'));
