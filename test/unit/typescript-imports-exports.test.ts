@@ -325,6 +325,13 @@ describe('typescript front end: SourceModel.exports', () => {
     assert.deepEqual(exportsOf(`module.exports = new Service();`, 'a.js'), [{ name: 'default' }]);
   });
 
+  it('export import = require re-exports the module', () => {
+    assert.deepEqual(exportsOf(`export import x = require('./x');\nexport import fs = require('fs');`), [
+      { name: 'x', from: imp('./x') },
+      { name: 'fs' },
+    ]);
+  });
+
   it('TypeScript export = is CommonJS', () => {
     assert.deepEqual(exportsOf(`function f() {}\nexport = { f };`), [{ name: 'f', scope: 'f' }]);
     assert.deepEqual(exportsOf(`function f() {}\nexport = f;`), [{ name: 'default', scope: 'f' }]);
