@@ -1,10 +1,10 @@
 // The LanguageClient for the bundled server (dist/server.js over node IPC): which documents it
-// gets, where it logs, the project files it watches for the server, and the status notifications
-// it forwards.
+// gets, where it logs, the project and source files it watches for the server, and the status
+// notifications it forwards.
 
 import * as vscode from 'vscode';
 import { LanguageClient, State, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { DOCUMENT_SCHEMES, LANGUAGE_IDS, PROJECT_FILE_GLOB, StatusNotification } from '../../server/src/lsp/protocol';
+import { DOCUMENT_SCHEMES, LANGUAGE_IDS, PROJECT_FILE_GLOB, SOURCE_FILE_GLOB, StatusNotification } from '../../server/src/lsp/protocol';
 import type { LoopguardStatus } from './status';
 
 /** Its id makes vscode-languageclient read the `loopguard.trace.server` setting. */
@@ -24,11 +24,13 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
   };
   // project files apply to the documents below them; the server re-reads a changed one and re-analyses
   const projectFiles = vscode.workspace.createFileSystemWatcher(PROJECT_FILE_GLOB);
-  context.subscriptions.push(projectFiles);
+  // sources changed on disk update the server's project model (cross-file chains of calls)
+  const sourceFiles = vscode.workspace.createFileSystemWatcher(SOURCE_FILE_GLOB);
+  context.subscriptions.push(projectFiles, sourceFiles);
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel: output,
-    synchronize: { fileEvents: projectFiles },
+    synchronize: { fileEvents: [projectFiles, sourceFiles] },
   };
   const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   context.subscriptions.push(

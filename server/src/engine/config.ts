@@ -39,6 +39,8 @@ export interface Settings {
   cpuLoopThreshold: number;
   /** the Python interpreter is free-threaded (no GIL): threads do run Python code in parallel */
   pythonFreeThreaded: boolean;
+  /** the language server also publishes diagnostics for the workspace's closed files (editor only) */
+  workspaceDiagnostics: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -52,6 +54,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   timeBudgetMs: 500,
   cpuLoopThreshold: 100_000,
   pythonFreeThreaded: false,
+  workspaceDiagnostics: false,
 });
 
 /** The JSON schema of the settings, mirrored by package.json `contributes.configuration` (a test keeps them in sync). */
@@ -66,6 +69,7 @@ export const SETTINGS_SCHEMA = {
   timeBudgetMs: { type: 'number', default: DEFAULT_SETTINGS.timeBudgetMs },
   cpuLoopThreshold: { type: 'number', default: DEFAULT_SETTINGS.cpuLoopThreshold },
   pythonFreeThreaded: { type: 'boolean', default: DEFAULT_SETTINGS.pythonFreeThreaded },
+  workspaceDiagnostics: { type: 'boolean', default: DEFAULT_SETTINGS.workspaceDiagnostics },
 } as const;
 
 const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'info', 'hint', 'off'];
@@ -86,7 +90,7 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
   if (raw === undefined || raw === null) return { settings, problems };
   if (!isRecord(raw)) return { settings, problems: ['loopguard settings must be an object; using defaults'] };
 
-  for (const key of ['enable', 'pythonFreeThreaded'] as const) {
+  for (const key of ['enable', 'pythonFreeThreaded', 'workspaceDiagnostics'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
     if (typeof v === 'boolean') settings[key] = v;

@@ -38,6 +38,13 @@ export const COMMANDS = {
  */
 export const PROJECT_FILE_GLOB = '**/{loopguard.json,pyproject.toml,package.json}';
 
+/**
+ * The source files the client watches for the project model: a helper changed on disk (a checkout, a
+ * formatter, another editor) changes the findings of the files calling it. Open documents are synced
+ * as text; the server ignores disk events for them.
+ */
+export const SOURCE_FILE_GLOB = '**/*.{ts,tsx,js,jsx,mjs,cjs,mts,cts,py}';
+
 /** The code-action kind under which all safe fixes are applied at once (`editor.codeActionsOnSave`). */
 export const FIX_ALL_KIND = 'source.fixAll.loopguard';
 
