@@ -2,12 +2,17 @@
 // benchmark share: pick the front end, build the model, run the enabled rules (each isolated, so a
 // bug in one rule cannot take the others down), apply suppression comments and severities, then
 // report the suppression comments that silenced nothing (`unused-suppression`, suppression.ts).
+//
+// With a Workspace (engine/workspace), rules also learn what a call to a helper reaches
+// (RuleContext.callee): the file's own functions are summarised from the text being analysed (which
+// may be an unsaved buffer newer than the workspace's copy), other files' functions from the
+// workspace. Without one, callee() still answers for functions of the same file.
 
 import { performance } from 'node:perf_hooks';
 import { ECOSYSTEM_OF } from './catalogue';
 import { isSeverity, type AnalysisConfig } from './config';
 import type { Finding } from './finding';
-import type { LanguageFamily, SyntaxProblem } from './model';
+import type { Call, LanguageFamily, SourceModel, SyntaxProblem } from './model';
 import {
   parseSuppressions,
   suppressionsFor,
@@ -17,6 +22,10 @@ import {
   type Suppression,
 } from './suppression';
 import { LineIndex } from './text';
+import { computeFacts, type FileFacts } from './workspace/facts';
+import { solveSummaries } from './workspace/summaries';
+import type { CalleeSummary, FunctionSummary } from './workspace/types';
+import type { Workspace } from './workspace/workspace';
 import type { Frontend, SourceInput } from '../frontends/frontend';
 import { frontendFor, loadFrontends } from '../frontends';
 import { RULES, RULE_IDS } from '../rules/registry';
@@ -54,7 +63,23 @@ export class Engine {
     return frontendFor(this.frontends, fileName, languageId) !== undefined;
   }
 
-  analyse(input: SourceInput, config: AnalysisConfig, rules: readonly Rule[] = RULES): AnalysisResult {
+  /**
+   * The project-model facts of one file (engine/workspace/facts.ts), or undefined when no front end
+   * handles it or it is larger than loopguard.maxFileSize. Parses the file; keeps nothing.
+   */
+  facts(input: SourceInput, config: AnalysisConfig): FileFacts | undefined {
+    const frontend = frontendFor(this.frontends, input.fileName, input.languageId);
+    if (!frontend || input.text.length > config.maxFileSize) return undefined;
+    const catalogue = config.catalogue[ECOSYSTEM_OF[frontend.family]];
+    const parsed = frontend.parse(input, catalogue);
+    try {
+      return computeFacts(parsed.model, new LineIndex(input.text), catalogue, config.options);
+    } finally {
+      parsed.dispose();
+    }
+  }
+
+  analyse(input: SourceInput, config: AnalysisConfig, rules: readonly Rule[] = RULES, workspace?: Workspace): AnalysisResult {
     const lines = new LineIndex(input.text);
     const result: AnalysisResult = {
       family: undefined,
@@ -96,6 +121,7 @@ export class Engine {
         return covering.length > 0;
       };
       const ran = new Set<string>();
+      const callee = calleeResolver(model, lines, catalogue, config, workspace);
       for (const rule of rules) {
         const setting = config.severities[rule.meta.id] ?? rule.meta.defaultSeverity;
         if (!isSeverity(setting) || !rule.meta.languages.includes(model.family)) continue;
@@ -105,6 +131,7 @@ export class Engine {
             model,
             catalogue,
             options: config.options,
+            callee,
             report: (r) => {
               if (suppressed(rule.meta.id, r.span.start)) return;
               found.push({
@@ -117,6 +144,7 @@ export class Engine {
                 // the preferred (first) fix is a safe one whenever there is one; otherwise the rule's order
                 fixes: [...r.fixes].sort((a, b) => Number(b.safe) - Number(a.safe)),
                 suppression: { ...model.fixer.suppress(r.span, rule.meta.id), safe: false },
+                ...(r.related?.length ? { related: r.related } : {}),
               });
             },
           });
@@ -153,4 +181,48 @@ export class Engine {
     result.timings = { parseMs: t1 - t0, rulesMs: performance.now() - t1 };
     return result;
   }
+}
+
+/**
+ * RuleContext.callee for one analysis: this file's functions summarised from the model at hand (its
+ * imports resolved and summarised by the workspace, when there is one), solved on first use only.
+ */
+function calleeResolver(
+  model: SourceModel,
+  lines: LineIndex,
+  catalogue: Parameters<typeof computeFacts>[2],
+  config: AnalysisConfig,
+  workspace: Workspace | undefined,
+): (call: Call) => CalleeSummary | undefined {
+  let local: { facts: FileFacts; summaries: Map<string, FunctionSummary> } | undefined;
+  const keyOf = (scope: number) => `${model.fileName}#${scope}`;
+  const solve = () => {
+    const facts = computeFacts(model, lines, catalogue, config.options);
+    const nodes = facts.functions.map((fn) => ({
+      key: keyOf(fn.scope),
+      kind: fn.kind,
+      ...(fn.blocks ? { blocks: fn.blocks } : {}),
+      ...(fn.heavy ? { heavy: fn.heavy } : {}),
+      edges: fn.edges.map((e) => ({
+        callee: e.target !== undefined ? keyOf(e.target) : e.imported && workspace ? workspace.resolveImport(model.fileName, e.imported) : undefined,
+        hop: { label: e.label, location: e.location },
+      })),
+    }));
+    return { facts, summaries: solveSummaries(nodes, (key) => workspace?.summary(key)) };
+  };
+  const localCallee = (scope: number, written: string): CalleeSummary | undefined => {
+    local ??= solve();
+    const fn = local.facts.functions.find((f) => f.scope === scope);
+    return fn && { ...local.summaries.get(keyOf(fn.scope)), name: fn.name ?? written, definition: fn.definition };
+  };
+  return (call) => {
+    if (call.target !== undefined) return localCallee(call.target, call.written);
+    if (!call.imported || !workspace) return undefined;
+    const key = workspace.resolveImport(model.fileName, call.imported);
+    if (key === undefined) return undefined;
+    // a cycle back into this file: its functions as they are in this text, not the workspace's copy
+    const prefix = `${model.fileName}#`;
+    if (key.startsWith(prefix)) return localCallee(Number(key.slice(prefix.length)), call.written);
+    return workspace.calleeSummary(key);
+  };
 }

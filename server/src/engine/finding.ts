@@ -2,6 +2,7 @@
 // turns these into Diagnostics and CodeActions, the cli/ layer into text, JSON or SARIF.
 
 import type { Span } from './model';
+import type { Location } from './workspace/types';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 export type SeveritySetting = Severity | 'off';
@@ -52,6 +53,17 @@ export interface Finding {
   fixes: Fix[];
   /** "Disable <rule> for this line": a suppression comment; never applied by --fix */
   suppression: Fix | undefined;
+  /**
+   * Other places that explain the finding, in order: for a call to a helper that blocks, each hop of
+   * the chain down to the blocking call. The LSP sends them as relatedInformation.
+   */
+  related?: RelatedInformation[];
+}
+
+/** A place in any file of the workspace and what it has to do with the finding. */
+export interface RelatedInformation {
+  message: string;
+  location: Location;
 }
 
 /** Applies non-overlapping edits to a text. Throws on overlap: that is a bug in a fix builder. */

@@ -2,7 +2,8 @@
 // fixes (vscode-eslint / bash-language-server style): fixes are computed while validating, kept
 // with the document version they were computed for, and code actions only look them up.
 
-import { DiagnosticSeverity, DiagnosticTag, type Diagnostic, type Range, type TextEdit } from 'vscode-languageserver';
+import { pathToFileURL } from 'node:url';
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic, type DiagnosticRelatedInformation, type Range, type TextEdit } from 'vscode-languageserver';
 import type { Finding, Severity, TextEdit as EngineEdit } from '../engine/finding';
 import type { LanguageFamily, Span } from '../engine/model';
 import { UNUSED_SUPPRESSION, type Suppression } from '../engine/suppression';
@@ -72,6 +73,10 @@ export interface DiagnosticsResult {
   findings: Map<string, Finding>;
 }
 
+function toRelated(r: NonNullable<Finding['related']>[number]): DiagnosticRelatedInformation {
+  return { message: r.message, location: { uri: pathToFileURL(r.location.fileName).href, range: { start: r.location.start, end: r.location.end } } };
+}
+
 export function toDiagnostics(findings: readonly Finding[], lines: LineIndex): DiagnosticsResult {
   const diagnostics: Diagnostic[] = [];
   const byKey = new Map<string, Finding>();
@@ -92,6 +97,8 @@ export function toDiagnostics(findings: readonly Finding[], lines: LineIndex): D
       message: f.message,
       // editors fade an unused suppression comment, as they do unused code
       ...(f.rule === UNUSED_SUPPRESSION ? { tags: [DiagnosticTag.Unnecessary] } : {}),
+      // the chain of calls down to the blocking call, hop by hop (clients without support ignore it)
+      ...(f.related?.length ? { relatedInformation: f.related.map(toRelated) } : {}),
       data,
     });
   }

@@ -11,6 +11,14 @@
  * `require`, so `import { readFileSync as rf } from 'node:fs'` and `from time import sleep as nap` are
  * found, and a local function or variable that merely shares the name is not.
  *
+ * It also follows calls: a call, on the event loop, to a plain function that blocks — because it calls
+ * a blocking API, or another function that does, up to 8 calls deep, in the same file or (with the
+ * project model: the CLI on a folder, the language server on a workspace) in another file of the
+ * workspace — is reported at the call, with the chain in the message
+ * (`loadConfig → readJson → fs.readFileSync (config.ts:12)`) and, in the editor, each hop as related
+ * information. Calls whose callee cannot be resolved (a package in `node_modules`, a third-party module,
+ * a parameter) are not guessed at; awaited calls and calls to `async` functions are not followed.
+ *
  * Not reported: start-up code (module top level and plain functions), code handed to a thread,
  * process or worker (`asyncio.to_thread`, `run_in_executor`, `threading.Thread(target=…)`,
  * `worker_threads` worker files), calls that already pass a callback where the API then runs
@@ -40,6 +48,19 @@
  *         time.sleep(0.5)
  * ```
  *
+ * ```ts
+ * import fs from 'node:fs';
+ *
+ * function readJson(p: string) {
+ *   return JSON.parse(fs.readFileSync(p, 'utf8'));
+ * }
+ *
+ * export async function handler() {
+ *   const cfg = readJson('config.json'); // reported here: readJson → fs.readFileSync
+ *   return cfg;
+ * }
+ * ```
+ *
  * ## Use instead
  * ```ts
  * import fs from 'node:fs';
@@ -64,41 +85,20 @@
  * Offloading a call to a thread with `await asyncio.to_thread(fn, *args, **kwargs)` is safe when the call
  * returns a finished value, and **unsafe** when it returns an object that keeps blocking (`open()`,
  * `subprocess.Popen`, a database connection). `execSync` becomes an awaited promisified `exec` only when
- * the result is unused or decoded text (safe); otherwise the fix is marked unsafe. Fixes that need
+ * the result is unused or decoded text (safe); otherwise the fix is marked unsafe. A call to a helper that
+ * blocks is offloaded in Python with `await asyncio.to_thread(helper, *args)` — **unsafe**: the helper was
+ * not written to run on another thread. TypeScript/JavaScript helper calls get no fix yet; nor does either
+ * language get "make the chain async" (convert the helpers and their callers) yet. Fixes that need
  * `await` are offered only where `await` is legal; in a sync callback only the suppression is offered.
  */
 
-import { effectiveScope, runsOnEventLoop, type Call, type SourceModel } from '../engine/model';
+import { effectiveScope, runsOnEventLoop, type Call } from '../engine/model';
 import type { BlockingApi } from '../engine/catalogue';
 import type { Fix } from '../engine/finding';
+import { blockingApiOf } from './blocking-apis';
+import { chainData, chainRelated } from './call-chains';
 import { describeContext } from './context';
 import type { Rule, RuleContext } from './rule';
-
-/** The argument a nonBlockingWhen condition names: by keyword, or by position before any spread. */
-function argumentText(model: SourceModel, call: Call, keyword: string | undefined, position: number | undefined): string | undefined {
-  if (keyword !== undefined) {
-    const kw = call.args.find((a) => a.keyword === keyword);
-    if (kw) return model.text.slice(kw.span.start, kw.span.end).replace(/^\s*[\w$]+\s*=/, '').trim();
-  }
-  if (position === undefined) return undefined;
-  let index = 0;
-  for (const a of call.args) {
-    if (a.spread) return undefined; // positions after *args are unknown
-    if (a.keyword !== undefined) continue;
-    if (index === position) return model.text.slice(a.span.start, a.span.end).trim();
-    index++;
-  }
-  return undefined;
-}
-
-function blocksHere(model: SourceModel, api: BlockingApi, call: Call): boolean {
-  if (api.when === 'no-callback-argument' && call.args.some((a) => a.isFunction)) return false;
-  for (const cond of api.nonBlockingWhen ?? []) {
-    const text = argumentText(model, call, cond.keyword, cond.position);
-    if (text !== undefined && cond.literals.includes(text)) return false;
-  }
-  return true;
-}
 
 function buildFixes(ctx: RuleContext, call: Call, api: BlockingApi): Fix[] {
   const fixes: Fix[] = [];
@@ -118,17 +118,17 @@ export const blockingCallInAsync: Rule = {
     catalogue: 'blocking',
     messages: {
       blockingCall: '`{{name}}` blocks the event loop inside {{context}}; {{advice}}',
+      viaHelper: '`{{name}}()` blocks the event loop inside {{context}}: {{chain}} ({{where}}); {{advice}}',
     },
   },
   check(ctx) {
     const { model, catalogue } = ctx;
     for (const call of model.calls) {
-      // An awaited call returns an awaitable, so it is not the blocking API the name suggests (an
-      // async client mistaken for its sync twin); awaiting a truly blocking call would not unblock it,
-      // but that code is already broken in a way every type checker reports.
-      if (call.name === undefined || call.awaited) continue;
-      const api = catalogue.lookup(call.name);
-      if (!api || !blocksHere(model, api, call)) continue;
+      const api = blockingApiOf(model, catalogue, call);
+      if (!api || call.name === undefined) {
+        reportHelper(ctx, call);
+        continue;
+      }
       const scope = effectiveScope(model, call.scope);
       if (!runsOnEventLoop(scope)) continue;
       ctx.report({
@@ -140,3 +140,34 @@ export const blockingCallInAsync: Rule = {
     }
   },
 };
+
+const HELPER_ADVICE = {
+  python: 'make the chain async, or run the call in a thread (`await asyncio.to_thread(…)`)',
+  javascript: 'make the chain async (use the async twin of the blocking call and await each helper), or move the work to a worker thread',
+} as const;
+
+/**
+ * A call, made synchronously on the event loop, to a function (of this file or, with a workspace, of
+ * another) whose summary says it blocks: reported at the call, with the chain down to the blocking call.
+ */
+function reportHelper(ctx: RuleContext, call: Call): void {
+  const { model } = ctx;
+  if (call.awaited || (call.target === undefined && !call.imported)) return;
+  const scope = effectiveScope(model, call.scope);
+  if (!runsOnEventLoop(scope)) return;
+  const callee = ctx.callee?.(call);
+  if (!callee?.blocks) return;
+  const fixes: Fix[] = [];
+  // The helper is not known to be thread-safe (it may touch state the event loop also uses): unsafe.
+  if (model.family === 'python') {
+    const built = model.fixer.build(call, { kind: 'to-thread', safe: false });
+    if (built) fixes.push({ title: built.title, safe: false, edits: built.edits });
+  }
+  ctx.report({
+    messageId: 'viaHelper',
+    data: { name: call.written, ...chainData(call.written, callee.blocks), context: describeContext(model, scope), advice: HELPER_ADVICE[model.family] },
+    span: call.calleeSpan,
+    fixes,
+    related: chainRelated(callee, callee.blocks, 'blocks'),
+  });
+}

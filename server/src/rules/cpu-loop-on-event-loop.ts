@@ -20,6 +20,12 @@
  * or a walk of a whole tree per call.
  * The call is reported where it is made on the event loop, not inside the recursive function.
  *
+ * And it follows calls: a call, in the same contexts, to a plain function whose body runs such a loop —
+ * directly or through other functions, up to 8 calls deep, in the same file or (with the project model:
+ * the CLI on a folder, the language server on a workspace) in another file — is reported at the call,
+ * with the chain (`score → normalise → for loop (quadratic) (rank.ts:12)`) in the message and as related
+ * information. Calls whose callee cannot be resolved are not guessed at; helper calls get no fix yet.
+ *
  * The message says which of these made the loop heavy. Only the outermost heavy loop of a nest is reported.
  * Not reported: a single loop over a collection doing ordinary work, loops over a few literal items,
  * small constant loops, loops that `await`, start-up code, plain functions, code already handed to a
@@ -48,6 +54,15 @@
  * ```python
  * async def checksum(n: int) -> int:
  *     return sum(i * i for i in range(n))
+ * ```
+ *
+ * ```python
+ * def _squares(n: int) -> int:
+ *     return sum(i * i for i in range(n))
+ *
+ *
+ * async def report(n: int) -> dict:
+ *     return {"total": _squares(n)}  # reported here: _squares → comprehension (numeric kernel)
  * ```
  *
  * ## Use instead
@@ -115,6 +130,7 @@
  */
 
 import { effectiveScope, runsOnEventLoop } from '../engine/model';
+import { chainData, chainRelated } from './call-chains';
 import { describeContext } from './context';
 import { outermostHeavyLoops } from './heavy-loops';
 import type { Rule } from './rule';
@@ -147,6 +163,7 @@ export const cpuLoopOnEventLoop: Rule = {
       numericKernel: 'Loop computes `{{bound}}` iterations, a count known only at run time, on the event loop inside {{context}}; {{advice}}',
       quadratic: 'Nested loops over `{{outer}}` and `{{inner}}` (quadratic work) run on the event loop inside {{context}}; {{advice}}',
       heavyCall: 'Loop calls `{{api}}` for each of `{{bound}}` on the event loop inside {{context}}; {{advice}}',
+      viaHelper: '`{{name}}()` runs CPU-heavy work on the event loop inside {{context}}: {{chain}} ({{where}}); {{advice}}',
       recursion: '`{{name}}` calls itself {{count}} times per call (branching recursion: work that grows exponentially with its input, or a walk of a whole tree) on the event loop inside {{context}}; {{advice}}',
     },
   },
@@ -165,9 +182,21 @@ export const cpuLoopOnEventLoop: Rule = {
       });
     }
     for (const call of model.calls) {
-      if (call.target === undefined || call.awaited || !onLoop(call.scope)) continue;
-      const target = model.scopes[call.target];
-      if ((target.selfCalls ?? 0) < 2 || (target.kind !== 'sync' && target.kind !== 'inline')) continue;
+      if ((call.target === undefined && !call.imported) || call.awaited || !onLoop(call.scope)) continue;
+      const target = call.target === undefined ? undefined : model.scopes[call.target];
+      if (!target || (target.selfCalls ?? 0) < 2 || (target.kind !== 'sync' && target.kind !== 'inline')) {
+        // not branching recursion: a helper (of this file or, with a workspace, another) with a heavy loop
+        const callee = ctx.callee?.(call);
+        if (!callee?.heavy) continue;
+        ctx.report({
+          messageId: 'viaHelper',
+          data: { name: call.written, ...chainData(call.written, callee.heavy), context: describeContext(model, effectiveScope(model, call.scope)), advice: ADVICE[model.family] },
+          span: call.calleeSpan,
+          fixes: [],
+          related: chainRelated(callee, callee.heavy, 'heavy'),
+        });
+        continue;
+      }
       // a call inside the function itself (through an inline callback) is its own recursion, not the entry
       if (target.span.start <= call.span.start && call.span.end <= target.span.end) continue;
       ctx.report({

@@ -3,8 +3,9 @@
 
 import type { EcosystemCatalogue } from '../engine/catalogue';
 import type { RuleOptions } from '../engine/config';
-import type { Fix, Severity } from '../engine/finding';
-import type { LanguageFamily, SourceModel, Span } from '../engine/model';
+import type { Fix, RelatedInformation, Severity } from '../engine/finding';
+import type { Call, LanguageFamily, SourceModel, Span } from '../engine/model';
+import type { CalleeSummary } from '../engine/workspace/types';
 
 export interface RuleMeta {
   /** kebab-case, names the bad pattern; part of the public interface */
@@ -24,6 +25,8 @@ export interface Report {
   data: Record<string, string>;
   span: Span;
   fixes: Fix[];
+  /** other places that explain the finding (each hop of a chain of calls), for relatedInformation */
+  related?: RelatedInformation[];
 }
 
 export interface RuleContext {
@@ -31,6 +34,12 @@ export interface RuleContext {
   readonly catalogue: EcosystemCatalogue;
   /** settings rules may read (thresholds, interpreter facts) */
   readonly options: RuleOptions;
+  /**
+   * What a call to a function of this file (Call.target) or of an imported module (Call.imported)
+   * reaches, with its summary — or undefined when it cannot be resolved (never guessed). Other files
+   * are only known when the engine runs with a Workspace. Optional so rules can be driven by hand.
+   */
+  readonly callee?: (call: Call) => CalleeSummary | undefined;
   report(report: Report): void;
 }
 
