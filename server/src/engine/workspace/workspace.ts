@@ -1,0 +1,308 @@
+// The project model: every TS/JS/Python file of a workspace reduced to its facts (facts.ts), imports
+// resolved to files (the per-family ModuleResolvers), and the function summaries over the whole call
+// graph (summaries.ts). The CLI builds one over the disk; the language server over the disk with its
+// open documents overlaid (WorkspaceHost.readFile).
+//
+// API, for the CLI and the language server:
+//   const ws = new Workspace({ host, roots, engine, configFor, resolvers });
+//   await ws.scan(files?, onProgress?)   // files: default listWorkspaceFiles(roots) (files.ts)
+//   ws.update(fileName, text | undefined) → Set<string>   // an edit, a new file, a deleted file (undefined)
+//   engine.analyse(input, config, rules, ws)              // rules ask ws.callee() for calls to helpers
+//   ws.callee(fileName, call)      → CalleeSummary | undefined   // what a call site reaches
+//   ws.summaryAt(fileName, position) → the function defined there and its summary (hover)
+//   ws.dependents(fileName)        → files with calls resolved into this one
+//
+// `update` returns the files whose findings may change: the file itself, and the files whose calls
+// now reach a different function or a function whose summary changed (transitively, since a summary
+// change is followed up the whole graph). An edit that leaves the file's facts as they were (a
+// comment, a body change that blocks as before) returns only the file itself.
+//
+// Memory: per file only its facts (functions, evidence, edges with positions, exports) — never the
+// text, the tree or the model; facts are recomputed only when the content hash changes.
+
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { AnalysisConfig } from '../config';
+import type { Engine } from '../engine';
+import type { Call, ImportedName } from '../model';
+import { factsKey, functionFacts, type FileFacts, type FunctionFacts } from './facts';
+import { listWorkspaceFiles } from './files';
+import { createJsResolver } from './resolve-js';
+import { createPythonResolver } from './resolve-python';
+import { solveSummaries, summaryKey, type SummaryNode } from './summaries';
+import type { CalleeSummary, FunctionSummary, ModuleResolver, Position, WorkspaceHost } from './types';
+
+/** How deep re-exports (`export { f } from './x'`, `export * from`) are followed. */
+export const MAX_REEXPORT_DEPTH = 8;
+
+export interface WorkspaceOptions {
+  host: WorkspaceHost;
+  /** absolute paths of the workspace folders */
+  roots: readonly string[];
+  engine: Engine;
+  /** the analysis configuration of a file (catalogue, options), or undefined when it is excluded */
+  configFor: (fileName: string) => AnalysisConfig | undefined;
+  /** default: the JS/TS and Python resolvers over `host` and `roots` (createResolvers) */
+  resolvers?: readonly InvalidatingResolver[];
+}
+
+/** A resolver that caches what it found on disk, and can be told to forget it. */
+export type InvalidatingResolver = ModuleResolver & { invalidate?(fileName?: string): void };
+
+/** The two languages' resolvers over one host. */
+export function createResolvers(host: WorkspaceHost, roots: readonly string[]): InvalidatingResolver[] {
+  return [createJsResolver(host, roots), createPythonResolver(host, roots)];
+}
+
+/** The disk, with some files' texts replaced (the CLI's --stdin-filename; tests). */
+export function diskHost(overlay: ReadonlyMap<string, string> = new Map()): WorkspaceHost {
+  const stat = (f: string) => {
+    try {
+      return fs.statSync(f);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    readFile(fileName) {
+      const over = overlay.get(fileName);
+      if (over !== undefined) return over;
+      try {
+        return fs.readFileSync(fileName, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    fileExists: (f) => overlay.has(f) || stat(f)?.isFile() === true,
+    directoryExists: (f) => stat(f)?.isDirectory() === true,
+  };
+}
+
+interface FileEntry {
+  hash: string;
+  facts: FileFacts;
+}
+
+export function nodeKey(fileName: string, scope: number): string {
+  return `${fileName}#${scope}`;
+}
+
+function splitKey(key: string): { fileName: string; scope: number } {
+  const i = key.lastIndexOf('#');
+  return { fileName: key.slice(0, i), scope: Number(key.slice(i + 1)) };
+}
+
+function hashOf(text: string): string {
+  return createHash('sha1').update(text).digest('base64');
+}
+
+export class Workspace {
+  private readonly files = new Map<string, FileEntry>();
+  private summaries = new Map<string, FunctionSummary>();
+  /** resolver answers per importing file: `specifier\0path` → file and rest of the path */
+  private readonly resolved = new Map<string, Map<string, { fileName: string; path: readonly string[] } | null>>();
+  /** per file, the node keys its edges resolve to (in edge order), for dependents and change detection */
+  private edgeTargets = new Map<string, string[]>();
+  private readonly resolvers: ReadonlyMap<string, InvalidatingResolver>;
+
+  constructor(private readonly options: WorkspaceOptions) {
+    const resolvers = options.resolvers ?? createResolvers(options.host, options.roots);
+    this.resolvers = new Map(resolvers.map((r) => [r.family, r]));
+  }
+
+  get roots(): readonly string[] {
+    return this.options.roots;
+  }
+
+  /** The files the workspace knows, in no particular order. */
+  fileNames(): string[] {
+    return [...this.files.keys()];
+  }
+
+  has(fileName: string): boolean {
+    return this.files.has(fileName);
+  }
+
+  /**
+   * Reads and summarises `files` (default: the workspace's files, files.ts). Gives the event loop a
+   * turn every few files so a language server stays responsive; `onProgress(done, total)` after each.
+   */
+  async scan(files?: readonly string[], onProgress?: (done: number, total: number) => void): Promise<void> {
+    const list = files ?? listWorkspaceFiles(this.options.roots, (f) => this.options.engine.supports(f));
+    let done = 0;
+    for (const file of list) {
+      this.load(file, this.options.host.readFile(file));
+      done++;
+      onProgress?.(done, list.length);
+      if (done % 50 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.resolved.clear();
+    this.recompute();
+  }
+
+  /**
+   * A file's new text (an edit, a created file) or undefined (deleted). Returns the files whose
+   * findings may change, the file itself included.
+   */
+  update(fileName: string, text: string | undefined): Set<string> {
+    const affected = new Set<string>([fileName]);
+    const before = this.files.get(fileName);
+    if (text !== undefined && before && before.hash === hashOf(text)) return affected;
+    const oldKey = before ? factsKey(before.facts) : undefined;
+    this.load(fileName, text);
+    const after = this.files.get(fileName);
+    const newKey = after ? factsKey(after.facts) : undefined;
+    if (oldKey === newKey) return affected;
+    // a file that appears or disappears can change what any import resolves to
+    if ((before === undefined) !== (after === undefined)) {
+      for (const r of this.resolvers.values()) r.invalidate?.(fileName);
+      this.resolved.clear();
+    }
+    const oldSummaries = this.summaries;
+    const oldTargets = this.edgeTargets;
+    this.recompute();
+    const changed = new Set<string>();
+    for (const [key, s] of this.summaries) if (summaryKey(s) !== summaryKey(oldSummaries.get(key))) changed.add(key);
+    for (const [key, s] of oldSummaries) if (!this.summaries.has(key) && summaryKey(s) !== '') changed.add(key);
+    for (const [file, targets] of this.edgeTargets) {
+      const old = oldTargets.get(file);
+      if (!old || old.length !== targets.length || old.some((t, i) => t !== targets[i]) || targets.some((t) => changed.has(t))) {
+        affected.add(file);
+      }
+    }
+    return affected;
+  }
+
+  /** What the call reaches: a function of the same file (Call.target) or a resolved import. */
+  callee(fileName: string, call: Pick<Call, 'target' | 'imported'>): CalleeSummary | undefined {
+    let key: string | undefined;
+    if (call.target !== undefined) key = nodeKey(fileName, call.target);
+    else if (call.imported) key = this.resolveImport(fileName, call.imported);
+    return key === undefined ? undefined : this.calleeSummary(key);
+  }
+
+  /** The summary of a node, with the callee's name and definition. */
+  calleeSummary(key: string): CalleeSummary | undefined {
+    const fn = this.functionOf(key);
+    if (!fn) return undefined;
+    return { ...this.summaries.get(key), name: fn.name ?? '(anonymous)', definition: fn.definition };
+  }
+
+  /** The summary of a node as solved over the workspace (empty for functions that do not propagate). */
+  summary(key: string): FunctionSummary | undefined {
+    return this.summaries.get(key);
+  }
+
+  /** The function whose name (definition) is at `position`, with its summary: what a hover shows. */
+  summaryAt(fileName: string, position: Position): CalleeSummary | undefined {
+    const facts = this.files.get(fileName)?.facts;
+    if (!facts) return undefined;
+    const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+    const fn = facts.functions.find((f) => before(f.definition.start, position) && before(position, f.definition.end));
+    return fn && this.calleeSummary(nodeKey(fileName, fn.scope));
+  }
+
+  /** The functions of a file, as facts (for hover and the LSP's own bookkeeping). */
+  functions(fileName: string): readonly FunctionFacts[] {
+    return this.files.get(fileName)?.facts.functions ?? [];
+  }
+
+  /** Files with at least one call resolved into `fileName`. */
+  dependents(fileName: string): Set<string> {
+    const out = new Set<string>();
+    const prefix = `${fileName}#`;
+    for (const [file, targets] of this.edgeTargets) {
+      if (file !== fileName && targets.some((t) => t.startsWith(prefix) && !t.slice(prefix.length).includes('#'))) out.add(file);
+    }
+    return out;
+  }
+
+  /**
+   * The node an imported name reaches: the resolver finds the file, then the file's exports lead to a
+   * function, following re-exports up to MAX_REEXPORT_DEPTH. Undefined when any step fails.
+   */
+  resolveImport(fromFile: string, imported: ImportedName, depth = 0): string | undefined {
+    if (depth > MAX_REEXPORT_DEPTH) return undefined;
+    const target = this.resolveModule(fromFile, imported);
+    if (!target) return undefined;
+    const facts = this.files.get(target.fileName)?.facts;
+    if (!facts) return undefined;
+    const [name = 'default', ...rest] = target.path;
+    for (const exp of facts.exports) {
+      if (exp.name !== name) continue;
+      if (exp.from) return this.resolveImport(target.fileName, { specifier: exp.from.specifier, path: [...exp.from.path, ...rest] }, depth + 1);
+      if (exp.scope !== undefined && rest.length === 0) return nodeKey(target.fileName, exp.scope);
+      return undefined;
+    }
+    // `export * from './x'`: the name may come from any of them (`default` never does)
+    if (name === 'default') return undefined;
+    for (const exp of facts.exports) {
+      if (exp.name !== '*' || !exp.from) continue;
+      const found = this.resolveImport(target.fileName, { specifier: exp.from.specifier, path: [...target.path] }, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  private resolveModule(fromFile: string, imported: ImportedName): { fileName: string; path: readonly string[] } | undefined {
+    // a file the workspace has not loaded (an untitled buffer, stdin) still resolves by its extension
+    const family = this.files.get(fromFile)?.facts.family ?? (/\.(py|pyi|ipynb)$/i.test(fromFile) ? 'python' : 'javascript');
+    const resolver = this.resolvers.get(family);
+    if (!resolver) return undefined;
+    let cache = this.resolved.get(fromFile);
+    if (!cache) this.resolved.set(fromFile, (cache = new Map()));
+    const key = `${imported.specifier}\0${imported.path.join('\0')}`;
+    let hit = cache.get(key);
+    if (hit === undefined) {
+      hit = resolver.resolve(imported.specifier, imported.path, fromFile) ?? null;
+      cache.set(key, hit);
+    }
+    return hit ?? undefined;
+  }
+
+  private functionOf(key: string): FunctionFacts | undefined {
+    const { fileName, scope } = splitKey(key);
+    const facts = this.files.get(fileName)?.facts;
+    return facts && functionFacts(facts, scope);
+  }
+
+  private load(fileName: string, text: string | undefined): void {
+    if (text === undefined) {
+      this.files.delete(fileName);
+      this.resolved.delete(fileName);
+      return;
+    }
+    const hash = hashOf(text);
+    if (this.files.get(fileName)?.hash === hash) return;
+    const config = this.options.configFor(fileName);
+    const facts = config && this.options.engine.facts({ fileName, text }, config);
+    if (facts) this.files.set(fileName, { hash, facts });
+    else this.files.delete(fileName);
+    this.resolved.delete(fileName);
+  }
+
+  /** The whole graph's summaries: cheap next to parsing (a breadth-first search over the edges). */
+  private recompute(): void {
+    const nodes: SummaryNode[] = [];
+    const targets = new Map<string, string[]>();
+    for (const [fileName, { facts }] of this.files) {
+      const fileTargets: string[] = [];
+      for (const fn of facts.functions) {
+        nodes.push({
+          key: nodeKey(fileName, fn.scope),
+          kind: fn.kind,
+          ...(fn.blocks ? { blocks: fn.blocks } : {}),
+          ...(fn.heavy ? { heavy: fn.heavy } : {}),
+          edges: fn.edges.map((e) => {
+            const callee = e.target !== undefined ? nodeKey(fileName, e.target) : e.imported ? this.resolveImport(fileName, e.imported) : undefined;
+            fileTargets.push(callee ?? '');
+            return { callee, hop: { label: e.label, location: e.location } };
+          }),
+        });
+      }
+      targets.set(fileName, fileTargets);
+    }
+    this.summaries = solveSummaries(nodes);
+    this.edgeTargets = targets;
+  }
+}
