@@ -198,7 +198,10 @@ export interface Call {
  * Python: `from .config import load_config` → `{ specifier: '.config', path: ['load_config'] }`;
  * `from pkg import util; util.read_all()` → `{ specifier: 'pkg', path: ['util', 'read_all'] }` (whether
  * `util` is a submodule or an attribute is for the resolver to find out); `import pkg.helpers as hp;
- * hp.go()` → `{ specifier: 'pkg.helpers', path: ['go'] }`. Relative specifiers keep their leading dots.
+ * hp.go()` → `{ specifier: 'pkg.helpers', path: ['go'] }`; `import pkg.helpers; pkg.helpers.go()` → `{ specifier:
+ * 'pkg', path: ['helpers', 'go'] }` (the statement binds `pkg`). Relative specifiers keep their leading dots
+ * (`from . import util; util.f()` → `{ specifier: '.', path: ['util', 'f'] }`), and such calls are named with
+ * them (`Call.name` `.util.f`: no catalogue name starts with a dot).
  */
 export interface ImportedName {
   specifier: string;
