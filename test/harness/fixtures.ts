@@ -18,6 +18,9 @@
 // - When a best fix also changes other files, their texts after the fix are compared with snapshots in
 //   `<name>.fixed.files/<path relative to the fixture's directory>`, and each must analyse without syntax
 //   errors. One multi-file fix per fixture: two would both create the same helper.
+// - A directory `test/fixtures/<rule-id>/<case>.workspace/` is one workspace (the project model,
+//   engine/workspace): every TS/JS/Python file in it (not .fixed ones) is a fixture of its own, with the
+//   rules following calls into the other files. Annotations and `.fixed.*` files work as above, per file.
 // Set UPDATE_FIXTURES=1 to (re)write the .fixed files from the current output; review the diff.
 
 import * as fs from 'node:fs';
@@ -27,6 +30,7 @@ import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
 import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
 import { applyEdits, type FileChange, type Finding } from '../../server/src/engine/finding';
 import type { ProjectFacts, SourceInput, TsconfigFacts } from '../../server/src/frontends/frontend';
+import { diskHost, Workspace } from '../../server/src/engine/workspace/workspace';
 import { SUPPORTED_EXTENSIONS } from '../../server/src/frontends';
 
 export const FIXTURES_DIR = path.join(__dirname, '..', 'fixtures');
@@ -67,6 +71,8 @@ export interface FixtureFile {
   file: string;
   /** the expected .fixed file path */
   fixedFile: string;
+  /** a multi-file fixture: the directory analysed as one workspace */
+  workspace?: string;
 }
 
 export function isFixedFile(name: string): boolean {
@@ -85,8 +91,17 @@ export function listFixtures(): FixtureFile[] {
     const dir = path.join(FIXTURES_DIR, rule);
     if (!fs.statSync(dir).isDirectory()) continue;
     for (const name of fs.readdirSync(dir).sort()) {
-      if (isFixedFile(name) || !SUPPORTED_EXTENSIONS.includes(path.extname(name))) continue;
       const file = path.join(dir, name);
+      // other directories hold support files that fixtures refer to (a worker pool module a fix reuses)
+      if (name.endsWith('.workspace') && fs.statSync(file).isDirectory()) {
+        for (const inner of (fs.readdirSync(file, { recursive: true }) as string[]).sort()) {
+          if (isFixedFile(inner) || !SUPPORTED_EXTENSIONS.includes(path.extname(inner))) continue;
+          const f = path.join(file, inner);
+          out.push({ rule, file: f, fixedFile: fixedPathFor(f), workspace: file });
+        }
+        continue;
+      }
+      if (isFixedFile(name) || !SUPPORTED_EXTENSIONS.includes(path.extname(name))) continue;
       out.push({ rule, file, fixedFile: fixedPathFor(file) });
     }
   }
@@ -96,6 +111,30 @@ export function listFixtures(): FixtureFile[] {
 let enginePromise: Promise<Engine> | undefined;
 export function sharedEngine(): Promise<Engine> {
   return (enginePromise ??= Engine.create());
+}
+
+const workspaces = new Map<string, Promise<Workspace>>();
+/** The workspace of a multi-file fixture directory, scanned once per run. */
+export function fixtureWorkspace(dir: string): Promise<Workspace> {
+  let ws = workspaces.get(dir);
+  if (!ws) {
+    ws = (async () => {
+      const engine = await sharedEngine();
+      const config = defaultAnalysisConfig();
+      const host = diskHost();
+      const w = new Workspace({ host, roots: [dir], engine, configFor: () => config });
+      // the fixture's own files only: the .fixed ones are outputs, not part of the project
+      const files: string[] = [];
+      for (const name of fs.readdirSync(dir, { recursive: true }) as string[]) {
+        const f = path.join(dir, name);
+        if (!isFixedFile(name) && engine.supports(f) && fs.statSync(f).isFile()) files.push(f);
+      }
+      await w.scan(files.sort());
+      return w;
+    })();
+    workspaces.set(dir, ws);
+  }
+  return ws;
 }
 
 function lineOf(result: AnalysisResult, f: Finding): number {
@@ -225,7 +264,8 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
   const text = fs.readFileSync(fx.file, 'utf8');
   const project = fixtureProject(fx.file, text);
   const input: SourceInput = { fileName: fx.file, text, ...(project ? { project } : {}) };
-  const result = engine.analyse(input, config);
+  const ws = fx.workspace === undefined ? undefined : await fixtureWorkspace(fx.workspace);
+  const result = engine.analyse(input, config, undefined, ws);
   const problems: string[] = [];
   const allowSyntaxErrors = path.basename(fx.file).includes('syntax-error');
   if (!allowSyntaxErrors && result.syntaxProblems.length > 0) {
@@ -238,11 +278,11 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
   const fixable = result.findings.filter((f) => f.fixes.length > 0);
   const hasFixedFile = fs.existsSync(fx.fixedFile);
   if (fixable.length > 0) {
-    const fixed = fixAll(engine, input, config, pickFirstFix).text;
+    const fixed = fixAll(engine, input, config, pickFirstFix, ws).text;
     if (process.env.UPDATE_FIXTURES) fs.writeFileSync(fx.fixedFile, fixed);
     else if (!hasFixedFile) problems.push(`${fixable.length} finding(s) have fixes but ${path.basename(fx.fixedFile)} is missing (UPDATE_FIXTURES=1 writes it)`);
     else if (fs.readFileSync(fx.fixedFile, 'utf8') !== fixed) problems.push(`fix output differs from ${path.basename(fx.fixedFile)}:\n${fixed}`);
-    const after = engine.analyse({ ...input, text: fixed }, config);
+    const after = engine.analyse({ ...input, text: fixed }, config, undefined, ws);
     if (after.syntaxProblems.length > 0 && !allowSyntaxErrors) {
       problems.push(`fixed text does not parse: ${after.syntaxProblems.map((p) => p.message).join('; ')}`);
     }
@@ -265,7 +305,7 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
       continue;
     }
     const suppressed = applyEdits(text, f.suppression.edits);
-    const after = engine.analyse({ ...input, text: suppressed }, config);
+    const after = engine.analyse({ ...input, text: suppressed }, config, undefined, ws);
     if (after.syntaxProblems.length > result.syntaxProblems.length) {
       problems.push(`suppressing ${describe(f, result)} breaks the syntax:\n${suppressed}`);
     }

@@ -7,6 +7,7 @@
 import type { AnalysisConfig } from './config';
 import type { Engine, SourceInput } from './engine';
 import { applyEdits, type Finding, type Fix, type TextEdit } from './finding';
+import type { Workspace } from './workspace/workspace';
 
 export type FixPicker = (finding: Finding) => Fix | undefined;
 
@@ -52,12 +53,13 @@ function editsAreDisjoint(edits: readonly TextEdit[]): boolean {
   return true;
 }
 
-export function fixAll(engine: Engine, input: SourceInput, config: AnalysisConfig, pick: FixPicker = pickSafeFix): FixAllResult {
+/** With a workspace, calls into other files are followed as in analyse (their findings get fixed too). */
+export function fixAll(engine: Engine, input: SourceInput, config: AnalysisConfig, pick: FixPicker = pickSafeFix, workspace?: Workspace): FixAllResult {
   let text = input.text;
   let applied = 0;
   let passes = 0;
   while (passes < MAX_PASSES) {
-    const result = engine.analyse({ ...input, text }, config);
+    const result = engine.analyse({ ...input, text }, config, undefined, workspace);
     const { edits, count } = nonOverlappingEdits(result.findings, pick);
     if (count === 0) break;
     text = applyEdits(text, edits);
