@@ -14,6 +14,13 @@
 // flags on top. A discovered project file that is invalid is reported on stderr and ignored (the run
 // goes on with defaults for its files and the exit code is unaffected); a file named with --config
 // that is invalid is a usage error, since running without the configuration asked for would mislead.
+//
+// Following calls (engine/workspace): the checked files are analysed with a project model, so a call
+// to a helper that blocks in another file is reported. Its files are those of the folders named (all
+// of them, as the file list walks them), and for a file named on its own, the files of its folder (and
+// below): calls into files outside those are not followed. --stdin-filename uses the folder of the
+// named path, with the stdin text in place of the file's. The scan parses every file once more than
+// the analysis does (a file's findings depend on all the others' summaries, so one pass cannot do both).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,6 +34,8 @@ import { concatenateCells, fixAllCells, notebookInput, readIpynb, writeIpynb, ty
 import { projectFactsFor } from '../engine/project';
 import { findProjectConfig, readProjectFile, type ProjectConfig } from '../engine/project-config';
 import type { SourceInput } from '../frontends/frontend';
+import { diskHost, Workspace } from '../engine/workspace/workspace';
+import { listWorkspaceFiles } from '../engine/workspace/files';
 import { RULES, RULE_IDS } from '../rules/registry';
 import { UNUSED_SUPPRESSION } from '../engine/suppression';
 import { collectFiles } from './files';
@@ -123,18 +132,49 @@ interface Analysed {
   applied: number;
 }
 
-function analyseText(engine: Engine, file: string, text: string, config: AnalysisConfig, fix: boolean): Analysed {
+function analyseText(engine: Engine, file: string, text: string, config: AnalysisConfig, fix: boolean, workspace?: Workspace): Analysed {
   const project = projectFactsFor(file);
   const input = (t: string): SourceInput => ({ fileName: file, text: t, ...(project ? { project } : {}) });
   let applied = 0;
   if (fix) {
-    const out = fixAll(engine, input(text), config, pickSafeFix);
+    const out = fixAll(engine, input(text), config, pickSafeFix, workspace);
     if (out.applied > 0) {
       text = out.text;
       applied = out.applied;
+      // later files see this one as it is now
+      workspace?.update(file, text);
     }
   }
-  return { result: engine.analyse(input(text), config), text, applied };
+  return { result: engine.analyse(input(text), config, undefined, workspace), text, applied };
+}
+
+/**
+ * The project model over `roots` (and `extra`, files named outside them), read from the disk with
+ * `overlay` in place of some files. Files a project file excludes are not part of it.
+ */
+async function buildWorkspace(engine: Engine, configs: FileConfigs, roots: readonly string[], extra: readonly string[], overlay: ReadonlyMap<string, string>): Promise<Workspace> {
+  const workspace = new Workspace({ host: diskHost(overlay), roots, engine, configFor: (f) => configs.quiet(f) });
+  const files = new Set(listWorkspaceFiles(roots, (f) => engine.supports(f)));
+  for (const f of extra) if (engine.supports(f)) files.add(f);
+  await workspace.scan([...files]);
+  return workspace;
+}
+
+/** The workspace roots for the paths given: folders as they are, a file's own folder. */
+function workspaceRoots(paths: readonly string[]): string[] {
+  const roots = new Set<string>();
+  for (const p of paths) {
+    let dir = p;
+    try {
+      if (!fs.statSync(p).isDirectory()) dir = path.dirname(p);
+    } catch {
+      dir = path.dirname(p);
+    }
+    roots.add(dir);
+  }
+  // a root inside another adds nothing: the outer one's walk covers it
+  const sorted = [...roots].sort((a, b) => a.length - b.length);
+  return sorted.filter((r, i) => !sorted.slice(0, i).some((o) => r.startsWith(o.endsWith(path.sep) ? o : o + path.sep)));
 }
 
 function isNotebook(file: string): boolean {
@@ -230,7 +270,8 @@ async function check(args: string[], io: CliIO): Promise<number> {
     if (config === undefined) {
       if (values.fix) fixedStdin = source;
     } else {
-      const out = analyseText(engine, file, source, config, values.fix ?? false);
+      const workspace = await buildWorkspace(engine, configs, workspaceRoots([file]), [file], new Map([[file, source]]));
+      const out = analyseText(engine, file, source, config, values.fix ?? false, workspace);
       fixed = out.applied;
       if (values.fix) fixedStdin = out.text;
       reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
@@ -242,6 +283,7 @@ async function check(args: string[], io: CliIO): Promise<number> {
       (f) => engine.supports(f) || isNotebook(f),
     );
     if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
+    const workspace = await buildWorkspace(engine, configs, workspaceRoots(targets.map((p) => path.resolve(io.cwd, p))), files, new Map());
     for (const file of files) {
       const config = configs.for(file);
       if (config === undefined) continue;
@@ -262,7 +304,7 @@ async function check(args: string[], io: CliIO): Promise<number> {
         reports.push({ file: displayPath(io.cwd, file), path: file, result: nb.result, notebook: nb.notebook });
         continue;
       }
-      const out = analyseText(engine, file, text, config, values.fix ?? false);
+      const out = analyseText(engine, file, text, config, values.fix ?? false, workspace);
       if (out.applied > 0) {
         fs.writeFileSync(file, out.text);
         fixed += out.applied;
@@ -313,6 +355,13 @@ class FileConfigs {
       this.explicit = readProjectFile(explicitFile, true);
       if (this.explicit?.data === undefined) throw new ConfigError(`--config: ${(this.explicit?.problems ?? [explicitFile]).join('\n')}`);
     }
+  }
+
+  /** A file's configuration without reporting anything: for files the project model reads but the run does not check. */
+  quiet(file: string): AnalysisConfig | undefined {
+    const project = this.isolated ? undefined : (this.explicit ?? findProjectConfig(file));
+    const fc = configForFile({ fileName: file, settings: this.flags, settingsBase: undefined, project });
+    return fc.excludedBy === undefined ? fc.config : undefined;
   }
 
   /** The configuration of a file, or undefined when its project file excludes it. */
