@@ -1,11 +1,13 @@
 // The language server: capabilities decided once from the client's (lsp-sample style), document
-// sync, settings, validation and code actions wired to one connection. Every handler is guarded —
+// sync, settings, validation, code actions, hovers and the project model (one Workspace per folder,
+// lsp/project.ts) wired to one connection. Every handler is guarded —
 // a failure is logged and answered with an empty result; it never takes the server down.
 
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   ErrorCodes,
+  FileChangeType,
   MessageType,
   NotebookDocuments,
   ResponseError,
@@ -16,8 +18,10 @@ import {
   type CodeActionParams,
   type Connection,
   type InitializeError,
+  type Hover,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Engine } from '../engine/engine';
@@ -26,6 +30,7 @@ import { fixAllAction, quickFixes, replaceChangedRange, wants, workspaceEdit } f
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { PROJECT_FILE_NAMES, forgetProjectFile } from '../engine/project-config';
 import { NOTEBOOK_SYNC, NotebookValidator } from './notebooks';
+import { ProjectModel, type ProgressReporter } from './project';
 import { FIX_ALL_KIND, SETTINGS_SECTION, StatusNotification } from './protocol';
 import { documentPath, SettingsStore, WorkspaceFolders } from './settings';
 import { sourceInput, Validator, type Logger } from './validator';
@@ -42,6 +47,18 @@ interface ClientFlags {
   createFiles: boolean;
   /** the client sends workspace/didChangeWorkspaceFolders */
   workspaceFolders: boolean;
+  /** the server may create window/workDoneProgress tokens (the folder scans' progress) */
+  workDoneProgress: boolean;
+}
+
+const NO_PROGRESS: ProgressReporter = { begin: () => undefined, report: () => undefined, done: () => undefined };
+
+function statOf(fileName: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(fileName);
+  } catch {
+    return undefined;
+  }
 }
 
 function errorText(e: unknown): string {
@@ -57,13 +74,16 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     warn: (m) => connection.console.warn(m),
     error: (m) => connection.console.error(m),
   };
-  let flags: ClientFlags = { configuration: false, dynamicConfigurationRegistration: false, codeActionLiterals: false, documentChanges: false, createFiles: false, workspaceFolders: false };
+  let flags: ClientFlags = { configuration: false, dynamicConfigurationRegistration: false, codeActionLiterals: false, documentChanges: false, createFiles: false, workspaceFolders: false, workDoneProgress: false };
   // multi-root: `loopguard.overrides` globs are relative to the document's own folder
   const folders = new WorkspaceFolders();
   let engine: Engine | undefined;
   let validator: Validator | undefined;
   let settings: SettingsStore | undefined;
   let notebookValidator: NotebookValidator | undefined;
+  let project: ProjectModel | undefined;
+  /** the folders named in `initialize`; their scans start once the client is initialized */
+  let initialFolders: string[] = [];
 
   /** Runs a handler; on failure logs it and answers `fallback` instead of failing the request. */
   function guard<T>(what: string, fallback: T, fn: () => T | Promise<T>): Promise<T> {
@@ -90,8 +110,10 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       documentChanges: caps.workspace?.workspaceEdit?.documentChanges === true,
       createFiles: caps.workspace?.workspaceEdit?.resourceOperations?.includes('create') === true,
       workspaceFolders: caps.workspace?.workspaceFolders === true,
+      workDoneProgress: caps.window?.workDoneProgress === true,
     };
-    folders.set(params.workspaceFolders ? params.workspaceFolders.map((f) => f.uri) : params.rootUri ? [params.rootUri] : []);
+    initialFolders = params.workspaceFolders ? params.workspaceFolders.map((f) => f.uri) : params.rootUri ? [params.rootUri] : [];
+    folders.set(initialFolders);
     settings = new SettingsStore({
       fetch: flags.configuration
         ? (uri) => connection.workspace.getConfiguration({ scopeUri: uri, section: SETTINGS_SECTION }) as Promise<unknown>
@@ -106,9 +128,40 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       logError: (m) => log.error(m),
       folders,
     });
+    const openDocument = (fileName: string) => documents.all().find((d) => documentPath(d.uri) === fileName);
+    project = new ProjectModel({
+      engine,
+      settings,
+      folders,
+      openText: (fileName) => openDocument(fileName)?.getText(),
+      openUris: () => documents.all().map((d) => d.uri),
+      revalidate: (uris) => validator?.revalidate(uris),
+      publish: (p) => void connection.sendDiagnostics(p).catch((e: unknown) => log.error(`publishDiagnostics failed: ${errorText(e)}`)),
+      progress: async () => {
+        if (!flags.workDoneProgress) return NO_PROGRESS;
+        try {
+          const r = await connection.window.createWorkDoneProgress();
+          return { begin: (t, p, m) => r.begin(t, p, m), report: (p, m) => (m === undefined ? r.report(p) : r.report(p, m)), done: () => r.done() };
+        } catch (e) {
+          log.warn(`Could not create a progress token: ${errorText(e)}`);
+          return NO_PROGRESS;
+        }
+      },
+      log,
+      readDisk: (fileName) => {
+        try {
+          return fs.readFileSync(fileName, 'utf8');
+        } catch {
+          return undefined;
+        }
+      },
+      fileExists: (f) => statOf(f)?.isFile() === true,
+      directoryExists: (f) => statOf(f)?.isDirectory() === true,
+    });
     validator = new Validator({
       engine,
       settings,
+      project,
       document: (uri) => documents.get(uri),
       publish: (p) => void connection.sendDiagnostics(p).catch((e: unknown) => log.error(`publishDiagnostics failed: ${errorText(e)}`)),
       status: (p) => void connection.sendNotification(StatusNotification.type, p).catch(() => undefined),
@@ -131,12 +184,16 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
         // without literal support a client could only run commands, and every action here is an edit
         ...(flags.codeActionLiterals ? { codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] } } : {}),
         ...(flags.workspaceFolders ? { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } } : {}),
+        // summaries of functions: "may block the event loop: via readJson → fs.readFileSync"
+        hoverProvider: true,
       },
       serverInfo: { name: 'loopguard' },
     };
   });
 
   connection.onInitialized(() => {
+    // in the background: requests are served between the scan's chunks
+    void guard('workspace scan', undefined, () => project?.addFolders(initialFolders));
     if (flags.dynamicConfigurationRegistration) {
       void connection.client
         .register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION })
@@ -147,6 +204,8 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
         void guard('didChangeWorkspaceFolders', undefined, () => {
           folders.remove(e.removed.map((f) => f.uri));
           folders.add(e.added.map((f) => f.uri));
+          project?.removeFolders(e.removed.map((f) => f.uri));
+          project?.addFolders(e.added.map((f) => f.uri));
           // a document may now belong to another folder, with other settings
           settings?.invalidate();
           validator?.revalidate(documents.all().map((d) => d.uri));
@@ -156,14 +215,23 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
   });
 
   // Project files (loopguard.json, pyproject.toml, package.json) are watched by the client
-  // (synchronize.fileEvents); they are re-read on their next use, so open documents are analysed again.
+  // (synchronize.fileEvents); they are re-read on their next use, so open documents are analysed again
+  // and the folders scanned again (a file's configuration, even whether it is excluded, may differ).
+  // Source files changed on disk update the project model.
   connection.onDidChangeWatchedFiles((params) => {
     void guard('didChangeWatchedFiles', undefined, () => {
-      const changed = params.changes.flatMap((c) => documentPath(c.uri) ?? []).filter((p) => (PROJECT_FILE_NAMES as readonly string[]).includes(path.basename(p)));
+      const events = params.changes.flatMap((c) => {
+        const fileName = documentPath(c.uri);
+        return fileName === undefined ? [] : [{ fileName, deleted: c.type === FileChangeType.Deleted }];
+      });
+      const isProjectFile = (p: string) => (PROJECT_FILE_NAMES as readonly string[]).includes(path.basename(p));
+      const changed = events.filter((e) => isProjectFile(e.fileName)).map((e) => e.fileName);
+      project?.filesChanged(events.filter((e) => !isProjectFile(e.fileName)));
       if (changed.length === 0) return;
       for (const p of changed) forgetProjectFile(p);
       validator?.revalidate(documents.all().map((d) => d.uri));
       notebookValidator?.revalidateAll();
+      project?.rescanAll();
     });
   });
 
@@ -175,17 +243,31 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       settings?.invalidate(section);
       validator?.revalidate(documents.all().map((d) => d.uri));
       notebookValidator?.revalidateAll();
+      project?.rescanAll();
     });
   });
 
   documents.onDidOpen((e) => void guard('didOpen', undefined, () => validator?.opened(e.document)));
   documents.onDidChangeContent((e) => void guard('didChange', undefined, () => validator?.changed(e.document)));
-  documents.onDidClose((e) => void guard('didClose', undefined, () => validator?.closed(e.document.uri)));
+  documents.onDidClose(
+    (e) =>
+      void guard('didClose', undefined, () => {
+        validator?.closed(e.document.uri);
+        project?.closed(e.document.uri);
+      }),
+  );
   notebooks.onDidOpen((nb) => void guard('notebookDocument/didOpen', undefined, () => notebookValidator?.opened(nb)));
   notebooks.onDidChange((e) => void guard('notebookDocument/didChange', undefined, () => notebookValidator?.changed(e.notebookDocument)));
   notebooks.onDidClose((nb) => void guard('notebookDocument/didClose', undefined, () => notebookValidator?.closed(nb)));
 
   connection.onCodeAction((params) => guard<CodeAction[]>('codeAction', [], () => codeActions(params)));
+
+  connection.onHover((params) =>
+    guard<Hover | null>('hover', null, async () => {
+      const text = await project?.hover(params.textDocument.uri, params.position);
+      return text === undefined ? null : { contents: { kind: 'markdown', value: text } };
+    }),
+  );
 
   async function codeActions(params: CodeActionParams): Promise<CodeAction[]> {
     const uri = params.textDocument.uri;
@@ -239,6 +321,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
   connection.onShutdown(() => {
     validator?.dispose();
     notebookValidator?.dispose();
+    project?.dispose();
   });
 
   documents.listen(connection);

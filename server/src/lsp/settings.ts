@@ -124,11 +124,28 @@ export class SettingsStore {
     return this.forFile(uri, await entry);
   }
 
+  /**
+   * Settings for the many files of one scope (a workspace folder) with one request to the client:
+   * the project model's closed files. `forFile` combines the scope's editor settings with each file's
+   * project file, as `get` does for a document, but reports no project-file problem: those are told
+   * once, when a document they apply to is opened (a scan would tell them before anyone looks).
+   */
+  async resolverFor(scopeUri: string): Promise<{ editor: Settings; forFile: (uri: string) => DocumentSettings }> {
+    const key = this.host.fetch ? scopeUri : GLOBAL;
+    let entry = this.cache.get(key);
+    if (!entry) {
+      entry = this.load(scopeUri);
+      this.cache.set(key, entry);
+    }
+    const editor = await entry;
+    return { editor: editor.settings, forFile: (uri) => this.forFile(uri, editor, false) };
+  }
+
   /** The editor settings combined with the document's project file, as they are on disk now. */
-  private forFile(uri: string, editor: EditorSettings): DocumentSettings {
+  private forFile(uri: string, editor: EditorSettings, reportProblems = true): DocumentSettings {
     const file = documentPath(uri);
     const project = file !== undefined && editor.settings.configurationPreference !== 'editorOnly' ? findProjectConfig(file) : undefined;
-    if (project && project.problems.length > 0) {
+    if (reportProblems && project && project.problems.length > 0) {
       for (const p of project.problems) {
         const key = `${project.stamp}\0${p}`;
         if (this.reportedProject.has(key)) continue;

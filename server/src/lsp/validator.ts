@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisResult, Engine, SourceInput } from '../engine/engine';
+import type { Workspace } from '../engine/workspace/workspace';
+import { RULES } from '../rules/registry';
 import { projectFactsFor } from '../engine/project';
 import { toDiagnostics, type AnalysedDocument } from './diagnostics';
 import type { StatusParams } from './protocol';
@@ -30,6 +32,11 @@ export interface ValidatorHost {
   log: Logger;
   /** delay between the last change and the analysis */
   debounceMs: number;
+  /**
+   * The project model (lsp/project.ts): takes the document's text right before it is analysed and
+   * gives the Workspace that resolves calls into other files. Without it, chains stay within the file.
+   */
+  project?: { sync(uri: string, fileName: string, text: string): Workspace | undefined };
 }
 
 const EXTENSION_OF_LANGUAGE: Record<string, string> = {
@@ -204,7 +211,9 @@ export class Validator {
     const t0 = performance.now();
     let result: AnalysisResult;
     try {
-      result = this.host.engine.analyse(sourceInput(doc), config);
+      const input = sourceInput(doc);
+      const workspace = this.host.project?.sync(uri, input.fileName, input.text);
+      result = workspace ? this.host.engine.analyse(input, config, RULES, workspace) : this.host.engine.analyse(input, config);
     } catch (e) {
       // the engine isolates rules; this is a front end breaking its never-throw contract
       log.error(`Analysing ${uri} (version ${version}) failed: ${errorText(e)}`);
