@@ -1,0 +1,297 @@
+// The project model's part of `npm run bench` (issue 6): a workspace of real code is copied to a
+// temporary folder (the installed npm packages' JS/TS sources; the CPython standard library), then,
+// in a fresh Node process per corpus so memory figures are the server's own:
+//   - cold scan (a new Workspace reading, parsing and summarising every file, as the language server
+//     does on `initialized`) against parse-only of the same files — target ≤ 2×;
+//   - memory after the scan: RSS, heap after a full GC, and peak RSS — target < 400 MB for 100k lines;
+//   - an edit in a file with dependents (`didChange` → `Workspace.update` → the file and every file the
+//     update returns analysed again, as the server re-validates them): p50/p95 over 50 edits;
+//   - re-analysis after an edit of a ~5,000-line file (update + analysis): p95 over 50 edits — target
+//     < 100 ms.
+// Times are printed, never asserted.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import ts from 'typescript';
+import { Parser } from 'web-tree-sitter';
+import { defaultAnalysisConfig } from '../../server/src/engine/config';
+import { Engine } from '../../server/src/engine/engine';
+import { diskHost, Workspace } from '../../server/src/engine/workspace/workspace';
+import { loadPythonLanguage } from '../../server/src/frontends/python/parser';
+import { RULES } from '../../server/src/rules/registry';
+
+const ROOT = path.join(__dirname, '..', '..');
+const EDITS = 50;
+
+export interface WorkspaceRow {
+  corpus: string;
+  files: number;
+  lines: number;
+  parseMs: number;
+  scanMs: number;
+  rssMb: number;
+  heapMb: number;
+  peakRssMb: number;
+  /** the edited file with dependents: its lines, its dependents, and how many files each edit re-analysed */
+  dependentFile: string;
+  dependents: number;
+  affected: number;
+  editP50: number;
+  editP95: number;
+  bigFile: string;
+  bigLines: number;
+  bigP50: number;
+  bigP95: number;
+  /** of which Workspace.update (facts: a parse) and Engine.analyse (a second parse and the rules), p95 */
+  bigUpdateP95: number;
+  bigAnalyseP95: number;
+}
+
+/** Folders whose names files.ts skips as build output or dependencies: renamed in the copy, consistently. */
+const RENAMED_DIRS: Record<string, string> = { dist: 'dist_', build: 'build_', out: 'out_', lib2to3: 'lib2to3_' };
+
+function walk(dir: string, accept: (f: string) => boolean, out: string[], skipDir: (name: string) => boolean): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!skipDir(e.name)) walk(full, accept, out, skipDir);
+    } else if (e.isFile() && accept(full)) out.push(full);
+  }
+}
+
+/** Copies files from under `from` to `to` (same relative paths, build-output folder names renamed) up to `budget` lines. */
+function copyCorpus(from: string, candidates: string[], to: string, budget: number): { files: number; lines: number } {
+  let lines = 0;
+  let files = 0;
+  for (const f of candidates) {
+    if (lines >= budget) break;
+    const stat = fs.statSync(f);
+    if (stat.size > 1_000_000 || stat.size === 0) continue;
+    const text = fs.readFileSync(f, 'utf8');
+    if (text.length / (text.split('\n').length || 1) > 300) continue; // minified bundles
+    const rel = path.relative(from, f).split(path.sep).map((s) => RENAMED_DIRS[s] ?? s);
+    const dest = path.join(to, ...rel);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, text);
+    files++;
+    lines += text.split('\n').length;
+  }
+  return { files, lines };
+}
+
+export interface CorpusSpec {
+  name: string;
+  dir: string;
+}
+
+/** Builds the two workspaces under a temporary folder; the caller removes it. */
+export function buildWorkspaces(budget: number): { tmp: string; corpora: CorpusSpec[] } {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-bench-ws-'));
+  const corpora: CorpusSpec[] = [];
+  const jsFound: string[] = [];
+  const nm = path.join(ROOT, 'node_modules');
+  walk(nm, (f) => /\.(c|m)?(j|t)sx?$/.test(f) && !f.endsWith('.d.ts') && !/\.min\./.test(f), jsFound, (d) => d === 'typescript' || d === '.bin' || d === 'test' || d === 'node_modules');
+  const jsDir = path.join(tmp, 'js');
+  copyCorpus(nm, jsFound, jsDir, budget);
+  corpora.push({ name: 'JS/TS (node_modules copy)', dir: jsDir });
+  try {
+    const stdlib = execFileSync('python3', ['-c', 'import sysconfig;print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' }).trim();
+    const pyFound: string[] = [];
+    walk(stdlib, (f) => f.endsWith('.py'), pyFound, (d) => ['site-packages', 'test', 'tests', 'idle_test', '__pycache__', 'lib2to3'].includes(d));
+    const pyDir = path.join(tmp, 'py');
+    copyCorpus(stdlib, pyFound, pyDir, budget);
+    corpora.push({ name: `Python (CPython ${path.basename(stdlib)} stdlib copy)`, dir: pyDir });
+  } catch {
+    console.log('python3 not found: skipping the Python workspace');
+  }
+  return { tmp, corpora };
+}
+
+/** Runs one corpus in a fresh process (this file with --workspace-child) and returns its row. */
+export function measureInChild(corpus: CorpusSpec): WorkspaceRow {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--workspace-child', corpus.dir, corpus.name], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`workspace benchmark of ${corpus.name} failed:\n${r.stdout}\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as WorkspaceRow;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
+
+function scriptKind(fileName: string): ts.ScriptKind {
+  if (/\.tsx$/.test(fileName)) return ts.ScriptKind.TSX;
+  if (/\.jsx$/.test(fileName)) return ts.ScriptKind.JSX;
+  if (/\.(c|m)?ts$/.test(fileName)) return ts.ScriptKind.TS;
+  return ts.ScriptKind.JS;
+}
+
+async function child(dir: string, name: string): Promise<void> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const engine = await Engine.create();
+  const config = defaultAnalysisConfig();
+  const host = diskHost();
+  const newWorkspace = () => new Workspace({ host, roots: [dir], engine, configFor: () => config });
+
+  // the cold scan whose memory is measured: nothing else has been kept yet
+  let t0 = performance.now();
+  const ws = newWorkspace();
+  await ws.scan();
+  const firstScanMs = performance.now() - t0;
+  gc();
+  const mem = process.memoryUsage();
+  const heapMb = mb(v8.getHeapStatistics().used_heap_size);
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  const files = ws.fileNames().sort();
+  const texts = new Map(files.map((f) => [f, fs.readFileSync(f, 'utf8')]));
+  const lines = [...texts.values()].reduce((n, t) => n + t.split('\n').length, 0);
+
+  // an edit in the file with the most dependents; every file the update returns is analysed again
+  let dependentFile = files[0];
+  let dependents = -1;
+  for (const f of files) {
+    const n = ws.dependents(f).size;
+    if (n > dependents) [dependentFile, dependents] = [f, n];
+  }
+  const editSamples: number[] = [];
+  let affectedTotal = 0;
+  const original = texts.get(dependentFile) ?? '';
+  const comment = /\.py$/.test(dependentFile) ? '#' : '//';
+  for (let i = 0; i <= EDITS; i++) {
+    // alternate a new function at the end (facts change: the whole graph is re-solved) and the original
+    const text = i % 2 === 0 ? `${original}\n${comment} edit ${i}\n${/\.py$/.test(dependentFile) ? `def _bench_${i}():\n    return ${i}\n` : `function _bench_${i}() { return ${i}; }\n`}` : original;
+    const start = performance.now();
+    const affected = ws.update(dependentFile, text);
+    engine.analyse({ fileName: dependentFile, text }, config, RULES, ws);
+    for (const f of affected) if (f !== dependentFile) engine.analyse({ fileName: f, text: texts.get(f) ?? '' }, config, RULES, ws);
+    if (i > 0) {
+      editSamples.push(performance.now() - start);
+      affectedTotal += affected.size;
+    }
+  }
+
+  // a ~5,000-line file: the file closest to 5,000 lines, or files concatenated up to it
+  let bigFile = files[0];
+  for (const f of files) {
+    const n = (texts.get(f) ?? '').split('\n').length;
+    if (Math.abs(n - 5000) < Math.abs((texts.get(bigFile) ?? '').split('\n').length - 5000)) bigFile = f;
+  }
+  let bigText = texts.get(bigFile) ?? '';
+  if (bigText.split('\n').length < 4000) {
+    const sameExt = files.filter((f) => path.extname(f) === path.extname(bigFile));
+    for (const f of sameExt) {
+      if (bigText.split('\n').length >= 5000) break;
+      if (f !== bigFile) bigText += `\n${texts.get(f) ?? ''}`;
+    }
+  }
+  const bigLines = bigText.split('\n').length;
+  const bigSamples: number[] = [];
+  const bigUpdate: number[] = [];
+  const bigAnalyse: number[] = [];
+  const bigComment = /\.py$/.test(bigFile) ? '#' : '//';
+  const bigRows = bigText.split('\n');
+  for (let i = 0; i <= EDITS; i++) {
+    // a keystroke-sized edit: a comment line typed at the end
+    const text = `${bigRows.join('\n')}\n${bigComment} edit ${i}\n`;
+    const start = performance.now();
+    ws.update(bigFile, text);
+    const updated = performance.now();
+    engine.analyse({ fileName: bigFile, text }, config, RULES, ws);
+    if (i > 0) {
+      bigSamples.push(performance.now() - start);
+      bigUpdate.push(updated - start);
+      bigAnalyse.push(performance.now() - updated);
+    }
+  }
+
+  // timing: two more cold scans (fresh Workspaces) and parse-only of the same texts
+  const scans = [firstScanMs];
+  for (let i = 0; i < 2; i++) {
+    t0 = performance.now();
+    await newWorkspace().scan();
+    scans.push(performance.now() - t0);
+  }
+  const pyParser = new Parser();
+  pyParser.setLanguage(await loadPythonLanguage());
+  const parseAll = () => {
+    for (const [f, text] of texts) {
+      if (/\.py$/.test(f)) pyParser.parse(text)?.delete();
+      else ts.createSourceFile(f, text, ts.ScriptTarget.Latest, false, scriptKind(f));
+    }
+  };
+  parseAll();
+  const parses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    t0 = performance.now();
+    parseAll();
+    parses.push(performance.now() - t0);
+  }
+  const row: WorkspaceRow = {
+    corpus: name,
+    files: files.length,
+    lines,
+    parseMs: percentile(parses, 50),
+    scanMs: percentile(scans, 50),
+    rssMb: mb(mem.rss),
+    heapMb,
+    peakRssMb,
+    dependentFile: path.relative(dir, dependentFile),
+    dependents,
+    affected: Math.round((affectedTotal / EDITS) * 10) / 10,
+    editP50: percentile(editSamples, 50),
+    editP95: percentile(editSamples, 95),
+    bigFile: path.relative(dir, bigFile),
+    bigLines,
+    bigP50: percentile(bigSamples, 50),
+    bigP95: percentile(bigSamples, 95),
+    bigUpdateP95: percentile(bigUpdate, 95),
+    bigAnalyseP95: percentile(bigAnalyse, 95),
+  };
+  console.log(JSON.stringify(row));
+}
+
+export function workspaceTable(rows: readonly WorkspaceRow[]): string {
+  const ms = (x: number) => (x >= 100 ? `${Math.round(x)}` : x.toFixed(1));
+  return [
+    '| corpus | files | lines | parse-only ms | cold scan ms | scan ÷ parse | RSS after scan | heap after GC | peak RSS |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.corpus} | ${r.files} | ${r.lines} | ${ms(r.parseMs)} | ${ms(r.scanMs)} | ${(r.scanMs / r.parseMs).toFixed(2)}× | ${r.rssMb} MB | ${r.heapMb} MB | ${r.peakRssMb} MB |`,
+    ),
+    '',
+    '| corpus | edited file (dependents) | files re-analysed per edit | edit → diagnostics p50 | p95 | ~5k-line file (lines) | re-analysis p50 | p95 | of which update / analyse p95 |',
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.corpus} | \`${r.dependentFile}\` (${r.dependents}) | ${r.affected} | ${ms(r.editP50)} ms | ${ms(r.editP95)} ms | \`${r.bigFile}\` (${r.bigLines}) | ${ms(r.bigP50)} ms | ${ms(r.bigP95)} ms | ${ms(r.bigUpdateP95)} / ${ms(r.bigAnalyseP95)} ms |`,
+    ),
+  ].join('\n');
+}
+
+if (process.argv[2] === '--workspace-child') {
+  void child(process.argv[3], process.argv[4]).catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
