@@ -18,6 +18,7 @@ export function run(): Promise<void> {
     ['concurrency.test.ts', () => require('./concurrency.test')],
     ['config.test.ts', () => require('./config.test')],
     ['editor.test.ts', () => require('./editor.test')],
+    ['workspace.test.ts', () => require('./workspace.test')],
   ] as const) {
     mocha.suite.emit('pre-require', globalThis, file, mocha);
     load();

@@ -1,0 +1,6 @@
+import { loadConfig } from './config';
+
+export async function handler(): Promise<unknown> {
+  const cfg = loadConfig('app.json');
+  return cfg;
+}
