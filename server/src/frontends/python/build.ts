@@ -172,6 +172,7 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
   // names, arguments, offloading
   const ctx: Ctx = { text, resolver, table, lambdas, defNames, classes: new LocalClasses(text, table) };
   const modelCalls: Call[] = new Array<Call>(calls.length);
+  const catalogued = new Map<string, boolean>();
   for (let i = 0; i < calls.length; i++) {
     const c = calls[i];
     resolver.callName(c);
@@ -185,7 +186,12 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
       isNew: false,
       args: callArguments(ctx, c),
     };
-    if (c.origin !== undefined && c.name !== undefined && !isCatalogued(catalogue, c.name)) modelCalls[i].imported = importedName(c.origin, c.name);
+    if (c.origin !== undefined && c.name !== undefined) {
+      // the same few imported names are called over and over in a file
+      let known = catalogued.get(c.name);
+      if (known === undefined) catalogued.set(c.name, (known = isCatalogued(catalogue, c.name)));
+      if (!known) modelCalls[i].imported = importedName(c.origin, c.name);
+    }
   }
   linkTargets(text, table, calls, modelCalls);
   const handOvers = markOffloaded(ctx, calls, modelCalls);
