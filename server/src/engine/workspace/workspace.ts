@@ -30,7 +30,7 @@ import { listWorkspaceFiles } from './files';
 import { createJsResolver } from './resolve-js';
 import { createPythonResolver } from './resolve-python';
 import { solveSummaries, summaryKey, type SummaryNode } from './summaries';
-import type { CalleeSummary, FunctionSummary, ModuleResolver, Position, WorkspaceHost } from './types';
+import type { CalleeSummary, FunctionSummary, Location, ModuleResolver, Position, WorkspaceHost } from './types';
 
 /** How deep re-exports (`export { f } from './x'`, `export * from`) are followed. */
 export const MAX_REEXPORT_DEPTH = 8;
@@ -304,5 +304,29 @@ export class Workspace {
     }
     this.summaries = solveSummaries(nodes);
     this.edgeTargets = targets;
+  }
+
+  // ── Queries for fixes that edit other files ("make the chain async", fixes/chain-async.ts) ──
+
+  /** A file's current text as the workspace reads it (an open document's buffer, else the disk). */
+  readFile(fileName: string): string | undefined {
+    return this.options.host.readFile(fileName);
+  }
+
+  /**
+   * The calls, made synchronously and not awaited, that resolve to the function `key` (nodeKey): the
+   * callee expression's location and the calling function's node key. From the facts as last loaded:
+   * a fix parses the files itself and uses this to check that it found every one of them.
+   */
+  callSitesOf(key: string): Array<{ caller: string; location: Location }> {
+    const out: Array<{ caller: string; location: Location }> = [];
+    for (const [fileName, targets] of this.edgeTargets) {
+      if (!targets.includes(key)) continue;
+      let i = 0;
+      for (const fn of this.files.get(fileName)?.facts.functions ?? []) {
+        for (const edge of fn.edges) if (targets[i++] === key) out.push({ caller: nodeKey(fileName, fn.scope), location: edge.location });
+      }
+    }
+    return out;
   }
 }
