@@ -263,8 +263,8 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
   connection.onCodeAction((params) => guard<CodeAction[]>('codeAction', [], () => codeActions(params)));
 
   connection.onHover((params) =>
-    guard<Hover | null>('hover', null, async () => {
-      const text = await project?.hover(params.textDocument.uri, params.position);
+    guard<Hover | null>('hover', null, () => {
+      const text = project?.hover(params.textDocument.uri, params.position);
       return text === undefined ? null : { contents: { kind: 'markdown', value: text } };
     }),
   );

@@ -63,8 +63,6 @@ interface FolderModel {
   workspace: Workspace | undefined;
   /** bumps on every rescan and on removal: a stale scan or publication stops */
   generation: number;
-  /** resolves when the current scan has finished (or failed) */
-  scanned: Promise<void>;
   scanning: boolean;
   /** files synced or changed on disk while scanning, updated once the scan ends */
   pending: Set<string>;
@@ -110,7 +108,6 @@ export class ProjectModel {
         uri,
         workspace: undefined,
         generation: 0,
-        scanned: Promise.resolve(),
         scanning: false,
         pending: new Set(),
         workspaceDiagnostics: false,
@@ -136,15 +133,6 @@ export class ProjectModel {
   /** Settings or a project file changed: the configuration of every file may differ, so scan again. */
   rescanAll(): void {
     for (const folder of this.folders.values()) this.scan(folder);
-  }
-
-  /** Resolves once every folder's current scan has finished. */
-  async whenScanned(): Promise<void> {
-    for (;;) {
-      const pending = [...this.folders.values()].filter((f) => f.scanning);
-      if (pending.length === 0) return;
-      await Promise.all(pending.map((f) => f.scanned));
-    }
   }
 
   /**
@@ -185,16 +173,16 @@ export class ProjectModel {
   }
 
   /** Hover: the summary of the function defined at `position`, or of the function a call there reaches. */
-  async hover(uri: string, position: Position): Promise<string | undefined> {
+  hover(uri: string, position: Position): string | undefined {
     const file = documentPath(uri);
     const folder = file === undefined ? undefined : this.folderOf(file);
     if (!folder || file === undefined) return undefined;
-    await folder.scanned;
+    // during the first scan there is nothing to say yet; a hover is not worth waiting seconds for
     const ws = folder.workspace;
     if (!ws) return undefined;
     // a hover may come before the debounced analysis of the latest keystrokes
     const open = this.project.openText(file);
-    if (open !== undefined) this.updated(folder, file, ws.update(file, open));
+    if (open !== undefined && !folder.scanning) this.updated(folder, file, ws.update(file, open));
     const defined = ws.summaryAt(file, position);
     if (defined) return describeSummary(defined, 'definition');
     for (const fn of ws.functions(file)) {
@@ -253,7 +241,7 @@ export class ProjectModel {
   private scan(folder: FolderModel): void {
     const generation = ++folder.generation;
     folder.scanning = true;
-    folder.scanned = this.runScan(folder, generation)
+    void this.runScan(folder, generation)
       .catch((e: unknown) => this.project.log.error(`Scanning ${folder.root} failed: ${errorText(e)}`))
       .finally(() => {
         if (folder.generation === generation) folder.scanning = false;
