@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { ECOSYSTEM_OF } from './catalogue';
 import { isSeverity, type AnalysisConfig } from './config';
-import type { Finding } from './finding';
+import type { Finding, Fix } from './finding';
 import type { Call, LanguageFamily, SourceModel, SyntaxProblem } from './model';
 import {
   parseSuppressions,
@@ -24,12 +24,13 @@ import {
 import { LineIndex } from './text';
 import { computeFacts, type FileFacts } from './workspace/facts';
 import { solveSummaries } from './workspace/summaries';
-import type { CalleeSummary, FunctionSummary } from './workspace/types';
+import type { CalleeSummary, Evidence, FunctionSummary } from './workspace/types';
 import type { Workspace } from './workspace/workspace';
 import type { Frontend, SourceInput } from '../frontends/frontend';
 import { frontendFor, loadFrontends } from '../frontends';
 import { RULES, RULE_IDS } from '../rules/registry';
 import { renderMessage, type Rule } from '../rules/rule';
+import { buildChainFix, chainLanguage, type ChainProject } from '../fixes/chain-async';
 
 export type { SourceInput } from '../frontends/frontend';
 
@@ -122,6 +123,7 @@ export class Engine {
       };
       const ran = new Set<string>();
       const callee = calleeResolver(model, lines, catalogue, config, workspace);
+      const chainFix = workspace && chainFixer(this.frontends, model, catalogue, workspace);
       for (const rule of rules) {
         const setting = config.severities[rule.meta.id] ?? rule.meta.defaultSeverity;
         if (!isSeverity(setting) || !rule.meta.languages.includes(model.family)) continue;
@@ -132,6 +134,7 @@ export class Engine {
             catalogue,
             options: config.options,
             callee,
+            ...(chainFix ? { chainFix } : {}),
             report: (r) => {
               if (suppressed(rule.meta.id, r.span.start)) return;
               found.push({
@@ -224,5 +227,36 @@ function calleeResolver(
     const prefix = `${model.fileName}#`;
     if (key.startsWith(prefix)) return localCallee(Number(key.slice(prefix.length)), call.written);
     return workspace.calleeSummary(key);
+  };
+}
+
+/**
+ * RuleContext.chainFix for one analysis: the workspace's files of the same language family, parsed on
+ * demand by this engine's front ends (fixes/chain-async.ts keeps nothing after building a fix).
+ */
+function chainFixer(
+  frontends: readonly Frontend[],
+  model: SourceModel,
+  catalogue: Parameters<typeof computeFacts>[2],
+  workspace: Workspace,
+): ((call: Call, evidence: Evidence) => Fix | undefined) | undefined {
+  const language = chainLanguage(model.family);
+  if (!language) return undefined;
+  const sameFamily = (fileName: string) => {
+    const frontend = frontendFor(frontends, fileName);
+    return frontend?.family === model.family ? frontend : undefined;
+  };
+  const project: ChainProject = {
+    catalogue,
+    fileNames: () => workspace.fileNames().filter((f) => sameFamily(f) !== undefined),
+    readFile: (fileName) => workspace.readFile(fileName),
+    parse: (fileName, text) => sameFamily(fileName)?.parse({ fileName, text }, catalogue),
+    resolve: (fileName, call) =>
+      call.target !== undefined ? `${fileName}#${call.target}` : call.imported ? workspace.resolveImport(fileName, call.imported) : undefined,
+    callSitesOf: (key) => workspace.callSitesOf(key),
+  };
+  return (call, evidence) => {
+    const key = project.resolve(model.fileName, call);
+    return key === undefined ? undefined : buildChainFix(project, language, model, call, key, evidence);
   };
 }

@@ -163,6 +163,8 @@ function reportHelper(ctx: RuleContext, call: Call): void {
     const built = model.fixer.build(call, { kind: 'to-thread', safe: false });
     if (built) fixes.push({ title: built.title, safe: false, edits: built.edits });
   }
+  const chain = ctx.chainFix?.(call, callee.blocks);
+  if (chain) fixes.push(chain);
   ctx.report({
     messageId: 'viaHelper',
     data: { name: call.written, ...chainData(call.written, callee.blocks), context: describeContext(model, scope), advice: HELPER_ADVICE[model.family] },

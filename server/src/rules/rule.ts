@@ -5,7 +5,7 @@ import type { EcosystemCatalogue } from '../engine/catalogue';
 import type { RuleOptions } from '../engine/config';
 import type { Fix, RelatedInformation, Severity } from '../engine/finding';
 import type { Call, LanguageFamily, SourceModel, Span } from '../engine/model';
-import type { CalleeSummary } from '../engine/workspace/types';
+import type { CalleeSummary, Evidence } from '../engine/workspace/types';
 
 export interface RuleMeta {
   /** kebab-case, names the bad pattern; part of the public interface */
@@ -40,6 +40,11 @@ export interface RuleContext {
    * are only known when the engine runs with a Workspace. Optional so rules can be driven by hand.
    */
   readonly callee?: (call: Call) => CalleeSummary | undefined;
+  /**
+   * "Make the chain async" for a call whose callee blocks with `evidence` (fixes/chain-async.ts): an
+   * unsafe fix that may edit other files, or undefined when it is refused. Only with a Workspace.
+   */
+  readonly chainFix?: (call: Call, evidence: Evidence) => Fix | undefined;
   report(report: Report): void;
 }
 
