@@ -18,6 +18,11 @@
 // - When a best fix also changes other files, their texts after the fix are compared with snapshots in
 //   `<name>.fixed.files/<path relative to the fixture's directory>`, and each must analyse without syntax
 //   errors. One multi-file fix per fixture: two would both create the same helper.
+// - In a workspace fixture (below), `multi-file` after a finding's annotation (`expect: rule fix=unsafe
+//   multi-file`) names the finding whose multi-file fix — its first fix with changes to other files, in
+//   any position — is checked: every file it changes, the analysed one included, is compared with its
+//   snapshot in `<name>.fixed.files/` and re-analysed in a copy of the workspace with the fix applied
+//   (no syntax errors, the finding gone, no new finding in any changed file).
 // - A directory `test/fixtures/<rule-id>/<case>.workspace/` is one workspace (the project model,
 //   engine/workspace): every TS/JS/Python file in it (not .fixed ones) is a fixture of its own, with the
 //   rules following calls into the other files. Annotations and `.fixed.*` files work as above, per file.
@@ -28,7 +33,7 @@ import * as path from 'node:path';
 import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
 import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
-import { applyEdits, type FileChange, type Finding } from '../../server/src/engine/finding';
+import { applyEdits, type FileChange, type Finding, type Fix } from '../../server/src/engine/finding';
 import type { ProjectFacts, SourceInput, TsconfigFacts } from '../../server/src/frontends/frontend';
 import { diskHost, Workspace } from '../../server/src/engine/workspace/workspace';
 import { SUPPORTED_EXTENSIONS } from '../../server/src/frontends';
@@ -38,6 +43,8 @@ export const FIXTURES_DIR = path.join(__dirname, '..', 'fixtures');
 export interface Expectation {
   rule: string;
   fix: 'safe' | 'unsafe' | 'none' | undefined;
+  /** the finding's multi-file fix is snapshotted and re-analysed (workspace fixtures) */
+  multiFile?: boolean;
 }
 
 const ANNOTATION = /(?:\/\/|#)\s*expect:\s*(.*?)\s*(?:\*\/)?$/;
@@ -58,7 +65,7 @@ export function parseExpectations(text: string): Map<number, Expectation[]> {
         if (fixOpt !== undefined && fixOpt !== 'safe' && fixOpt !== 'unsafe' && fixOpt !== 'none') {
           throw new Error(`line ${i + 1}: bad annotation option fix=${fixOpt}`);
         }
-        return { rule, fix: fixOpt };
+        return { rule, fix: fixOpt, ...(opts.includes('multi-file') ? { multiFile: true } : {}) };
       });
     out.set(i, list);
   });
@@ -76,7 +83,8 @@ export interface FixtureFile {
 }
 
 export function isFixedFile(name: string): boolean {
-  return /\.fixed\.[^.]+$/.test(name);
+  // `x.fixed.py`, and the snapshots of a multi-file fix under `x.fixed.files/`
+  return /\.fixed\.[^.]+$/.test(name) || /\.fixed\.files(?:[\\/]|$)/.test(name);
 }
 
 export function fixedPathFor(file: string): string {
@@ -217,16 +225,22 @@ export function otherFileSnapshot(fixture: string, changed: string): string {
 }
 
 /** The other files of the fixture's best fixes, checked against their snapshots and parsed. */
-async function checkOtherFiles(fx: FixtureFile, findings: readonly Finding[]): Promise<string[]> {
+async function checkOtherFiles(fx: FixtureFile, findings: readonly Finding[], annotated: readonly Finding[] = []): Promise<string[]> {
   const engine = await sharedEngine();
   const config = defaultAnalysisConfig();
   const problems: string[] = [];
   const changes: FileChange[] = [];
   const multi = findings.filter((f) => f.fixes[0]?.otherFiles);
-  if (multi.length > 1) problems.push(`${multi.length} findings have multi-file fixes; a fixture may have one`);
+  if (multi.length + annotated.length > 1) problems.push(`${multi.length + annotated.length} findings have multi-file fixes; a fixture may have one`);
   for (const f of multi) {
     if (f.fixes[0].safe) problems.push(`a multi-file fix is marked safe: ${f.fixes[0].title}`);
     changes.push(...(f.fixes[0].otherFiles ?? []));
+  }
+  for (const f of annotated) {
+    const fix = multiFileFix(f);
+    if (!fix) continue;
+    if (fix.safe) problems.push(`a multi-file fix is marked safe: ${fix.title}`);
+    changes.push({ fileName: fx.file, edits: fix.edits }, ...(fix.otherFiles ?? []));
   }
   const snapshotDir = otherFileSnapshot(fx.file, path.dirname(fx.file));
   const expected = new Set<string>();
@@ -252,6 +266,49 @@ async function checkOtherFiles(fx: FixtureFile, findings: readonly Finding[]): P
       if (!fs.statSync(full).isFile() || expected.has(full)) continue;
       if (process.env.UPDATE_FIXTURES) fs.rmSync(full);
       else problems.push(`${path.relative(path.dirname(fx.file), full)} is a snapshot of no fix's change`);
+    }
+  }
+  return problems;
+}
+
+/** The fix a `multi-file` annotation names: the finding's first fix that changes other files. */
+function multiFileFix(f: Finding): Fix | undefined {
+  return f.fixes.find((fix) => fix.otherFiles && fix.otherFiles.length > 0);
+}
+
+/**
+ * A `multi-file` fix applied to a copy of the workspace (the changed files overlaid on the disk): every
+ * changed file parses, the finding is gone from the analysed file, and no changed file has a finding of
+ * the rule it did not have before.
+ */
+async function checkMultiFileFix(fx: FixtureFile, finding: Finding, before: AnalysisResult): Promise<string[]> {
+  const problems: string[] = [];
+  const fix = multiFileFix(finding);
+  if (!fix || fx.workspace === undefined) return [`the finding at line ${lineOf(before, finding) + 1} has no multi-file fix`];
+  const engine = await sharedEngine();
+  const config = defaultAnalysisConfig();
+  const overlay = new Map<string, string>();
+  for (const change of [{ fileName: fx.file, edits: fix.edits }, ...(fix.otherFiles ?? [])]) {
+    overlay.set(change.fileName, applyEdits(fs.readFileSync(change.fileName, 'utf8'), change.edits));
+  }
+  const host = diskHost();
+  const files = (await fixtureWorkspace(fx.workspace)).fileNames().sort();
+  const original = new Workspace({ host, roots: [fx.workspace], engine, configFor: () => config });
+  await original.scan(files);
+  const fixedWs = new Workspace({ host: diskHost(overlay), roots: [fx.workspace], engine, configFor: () => config });
+  await fixedWs.scan(files);
+  for (const [fileName, after] of overlay) {
+    const rel = path.relative(fx.workspace, fileName);
+    const was = engine.analyse({ fileName, text: fs.readFileSync(fileName, 'utf8') }, config, undefined, original);
+    const now = engine.analyse({ fileName, text: after }, config, undefined, fixedWs);
+    if (now.syntaxProblems.length > 0) problems.push(`${rel} does not parse after the multi-file fix: ${now.syntaxProblems.map((p) => p.message).join('; ')}`);
+    const keys = (r: AnalysisResult) => r.findings.filter((f) => f.rule === finding.rule).map((f) => `${f.messageId}:${f.data.name ?? ''}`);
+    const left = keys(was);
+    if (fileName === fx.file) left.splice(left.indexOf(`${finding.messageId}:${finding.data.name ?? ''}`), 1);
+    for (const k of keys(now)) {
+      const i = left.indexOf(k);
+      if (i < 0) problems.push(`${rel} after the multi-file fix: ${k} reported`);
+      else left.splice(i, 1);
     }
   }
   return problems;
@@ -296,7 +353,10 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
   } else if (hasFixedFile && !process.env.UPDATE_FIXTURES) {
     problems.push(`${path.basename(fx.fixedFile)} exists but no finding has a fix`);
   } else if (hasFixedFile) fs.rmSync(fx.fixedFile);
-  problems.push(...(await checkOtherFiles(fx, result.findings)));
+  const expectations = parseExpectations(text);
+  const annotated = result.findings.filter((f) => expectations.get(lineOf(result, f))?.some((e) => e.multiFile && e.rule === f.rule));
+  problems.push(...(await checkOtherFiles(fx, result.findings, annotated)));
+  for (const f of annotated) problems.push(...(await checkMultiFileFix(fx, f, result)));
 
   // every suppression silences its finding, and only it, and keeps the syntax valid
   for (const f of result.findings) {
