@@ -87,9 +87,16 @@
  * `subprocess.Popen`, a database connection). `execSync` becomes an awaited promisified `exec` only when
  * the result is unused or decoded text (safe); otherwise the fix is marked unsafe. A call to a helper that
  * blocks is offloaded in Python with `await asyncio.to_thread(helper, *args)` — **unsafe**: the helper was
- * not written to run on another thread. TypeScript/JavaScript helper calls get no fix yet; nor does either
- * language get "make the chain async" (convert the helpers and their callers) yet. Fixes that need
- * `await` are offered only where `await` is legal; in a sync callback only the suppression is offered.
+ * not written to run on another thread. With the project model, Python also gets "make the chain async"
+ * when the chain is at most 3 plain functions of the workspace ending in an API with an awaited twin:
+ * each helper becomes `async def`, the blocking call its awaited twin, and every call of a converted
+ * helper in the workspace is awaited, in one edit over several files — **unsafe**: callers now get a
+ * coroutine, and when the work runs and where its exceptions surface moves with the `await`s. It is not
+ * offered when some use of a helper cannot be seen or cannot await (passed as a value, named in a string,
+ * called from a plain function, module-level code, a lambda, a default argument or a generator
+ * expression; decorated, a generator, a dunder; defined or imported in a package's `__init__.py`).
+ * TypeScript/JavaScript helper calls get no fix yet. Fixes that need `await` are offered only where
+ * `await` is legal; in a sync callback only the suppression is offered.
  */
 
 import { effectiveScope, runsOnEventLoop, type Call } from '../engine/model';
