@@ -158,7 +158,8 @@ async function main(): Promise<void> {
     try {
       const wsRows: WorkspaceRow[] = workspaces.map(measureInChild);
       const wsTable = workspaceTable(wsRows);
-      const wsMachine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}; each corpus in a fresh process; cold scan and parse-only: median of 3; edits: 50 each (an edit re-analyses the edited file and every file Workspace.update returns; the server's 175 ms debounce is not included)`;
+      // a shared machine makes the tails (p95) noisy: say how busy it was
+      const wsMachine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} after the run; each corpus in a fresh process; cold scan (new Workspace, nothing cached) and parse-only: median of 3 after warm-up; edits: 50 each (an edit re-analyses the edited file and every file Workspace.update returns; the server's 175 ms debounce is not included)`;
       const targets = 'Targets: cold scan ≤ 2× parse-only; re-analysis after an edit of a 5,000-line file < 100 ms p95; server memory < 400 MB for 100k lines.';
       console.log(`\nProject model:\n\n${wsTable}\n\n${wsMachine}\n${targets}`);
       wsSection = `## ${new Date().toISOString().slice(0, 10)}: project model (workspace scan, memory, edits)\n\n${wsTable}\n\n${wsMachine}.\n${targets}\n`;
