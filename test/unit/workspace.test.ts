@@ -11,7 +11,7 @@ import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine } from '../../server/src/engine/engine';
 import type { FileFacts } from '../../server/src/engine/workspace/facts';
 import { listWorkspaceFiles } from '../../server/src/engine/workspace/files';
-import { MAX_CHAIN, solveSummaries, type SummaryNode } from '../../server/src/engine/workspace/summaries';
+import { MAX_CHAIN, solveSummaries, summaryKey, SummaryGraph, type SummaryNode } from '../../server/src/engine/workspace/summaries';
 import type { Hop } from '../../server/src/engine/workspace/types';
 import { diskHost, Workspace } from '../../server/src/engine/workspace/workspace';
 
@@ -134,6 +134,114 @@ describe('summaries', () => {
   });
 });
 
+describe('SummaryGraph (incremental summaries)', () => {
+  /** mulberry32: a small seeded generator, so a failing sequence can be replayed */
+  function rng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const KINDS: SummaryNode['kind'][] = ['sync', 'sync', 'sync', 'sync', 'offloaded', 'inline', 'async', 'loop-callback'];
+
+  function randomGraph(random: () => number, size: number): Map<string, SummaryNode> {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    const keys = Array.from({ length: size }, (_, i) => `n${i}`);
+    let line = 0;
+    const h = (label: string) => hop(label, line++);
+    const makeNode = (key: string): SummaryNode => {
+      const edges = Array.from({ length: Math.floor(random() * 4) }, () => {
+        // mostly existing nodes; some calls resolve to nothing, some to a key that is not (yet) a node
+        const r = random();
+        const callee = r < 0.08 ? undefined : r < 0.14 ? `ghost${Math.floor(random() * 3)}` : pick(keys);
+        return { callee, hop: h(callee ?? '?') };
+      });
+      return {
+        key,
+        kind: pick(KINDS),
+        ...(random() < 0.12 ? { blocks: h('fs.readFileSync') } : {}),
+        ...(random() < 0.08 ? { heavy: h('loop') } : {}),
+        edges,
+      };
+    };
+    const nodes = new Map(keys.map((k) => [k, makeNode(k)]));
+    // a long path so the MAX_CHAIN cap is crossed by edits
+    for (let i = 0; i < MAX_CHAIN + 3; i++) {
+      const key = `p${i}`;
+      nodes.set(key, { key, kind: 'sync', edges: [{ callee: i === MAX_CHAIN + 2 ? 'n0' : `p${i + 1}`, hop: h(`p${i + 1}`) }] });
+    }
+    // edits replace nodes with fresh random ones, reuse removed keys (a file's scope ids) and add ghosts
+    (nodes as Map<string, SummaryNode> & { make?: (k: string) => SummaryNode }).make = makeNode;
+    return nodes;
+  }
+
+  function changedKeys(before: Map<string, unknown>, after: Map<string, unknown>): string[] {
+    const keys = new Set([...before.keys(), ...after.keys()]);
+    return [...keys].filter((k) => summaryKey(before.get(k) as never) !== summaryKey(after.get(k) as never)).sort();
+  }
+
+  it('equals a from-scratch solve after every edit of random edit sequences (seeded)', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const random = rng(seed);
+      const nodes = randomGraph(random, 24);
+      const make = (nodes as Map<string, SummaryNode> & { make: (k: string) => SummaryNode }).make;
+      const graph = new SummaryGraph(nodes.values());
+      let expected = solveSummaries(nodes.values());
+      for (const key of nodes.keys()) assert.deepEqual(graph.get(key), expected.get(key), `seed ${seed}: initial ${key}`);
+      for (let step = 0; step < 30; step++) {
+        // one "file edit": a few nodes removed, replaced or added at once
+        const removed: string[] = [];
+        const upserted: SummaryNode[] = [];
+        const count = 1 + Math.floor(random() * 3);
+        const pool = [...nodes.keys(), 'ghost0', 'ghost1', 'ghost2', `new${step}`];
+        for (let i = 0; i < count; i++) {
+          const key = pool[Math.floor(random() * pool.length)];
+          if (removed.includes(key) || upserted.some((n) => n.key === key)) continue;
+          const r = random();
+          if (r < 0.25 && nodes.has(key)) {
+            removed.push(key);
+            nodes.delete(key);
+          } else if (r < 0.5 && nodes.has(key)) {
+            // only the evidence changes (the common edit: a blocking call added, removed or moved)
+            const old = nodes.get(key) as SummaryNode;
+            const { blocks: _b, ...rest } = old;
+            const next: SummaryNode = random() < 0.5 ? { ...rest, blocks: hop('time.sleep', 1000 + step) } : rest;
+            upserted.push(next);
+            nodes.set(key, next);
+          } else {
+            const next = make(key);
+            upserted.push(next);
+            nodes.set(key, next);
+          }
+        }
+        const changed = [...graph.update(removed, upserted)].sort();
+        const solved = solveSummaries(nodes.values());
+        const where = `seed ${seed} step ${step} (removed ${removed.join(',')}; upserted ${upserted.map((n) => n.key).join(',')})`;
+        for (const key of nodes.keys()) assert.deepEqual(graph.get(key), solved.get(key), `${where}: ${key}`);
+        for (const key of removed) assert.equal(graph.get(key), undefined, `${where}: ${key} removed`);
+        assert.deepEqual(changed, changedKeys(expected, solved), `${where}: changed keys`);
+        expected = solved;
+      }
+    }
+  });
+
+  it('a blocking call removed inside a cycle clears the whole cycle; put back, it returns', () => {
+    const node = (key: string, callees: string[], blocks?: Hop): SummaryNode => ({ key, kind: 'sync', ...(blocks ? { blocks } : {}), edges: callees.map((c) => ({ callee: c, hop: hop(c) })) });
+    const graph = new SummaryGraph([node('a', ['b']), node('b', ['c']), node('c', ['a'], hop('time.sleep')), node('top', ['a'])]);
+    assert.deepEqual(graph.get('top')?.blocks?.hops.map((h) => h.label), ['a', 'b', 'c', 'time.sleep']);
+    assert.deepEqual([...graph.update([], [node('c', ['a'])])].sort(), ['a', 'b', 'c', 'top']);
+    for (const key of ['a', 'b', 'c', 'top']) assert.equal(graph.get(key)?.blocks, undefined, key);
+    assert.deepEqual([...graph.update([], [node('c', ['a'], hop('time.sleep'))])].sort(), ['a', 'b', 'c', 'top']);
+    assert.deepEqual(graph.get('a')?.blocks?.hops.map((h) => h.label), ['b', 'c', 'time.sleep']);
+    // an edit that leaves the summaries as they were changes nothing, and says so
+    assert.deepEqual([...graph.update([], [node('top', ['a'])])], []);
+  });
+});
+
 describe('Workspace', () => {
   const files = {
     'config.ts': "import * as fs from 'node:fs';\nexport function readJson(p: string) {\n  return fs.readFileSync(p, 'utf8');\n}\n",
@@ -175,6 +283,117 @@ describe('Workspace', () => {
     // the helper's file deleted: the import no longer resolves
     assert.deepEqual(names(ws.update(config_, undefined)), ['config.ts', 'handler.ts', 'loader.ts']);
     assert.deepEqual(await findings(ws, path.join(dir, 'handler.ts')), []);
+  });
+
+  it('incremental updates equal a fresh scan, on random edits of a generated project (seeded)', async () => {
+    // files f0..f5 define functions f<i>_<k>, import each other's names (some missing), re-export some and
+    // block in some; an edit rewrites, deletes or creates a file. After each, every function's summary and
+    // every edge's callee must be what a Workspace scanned from scratch over the same texts says.
+    const random = (() => {
+      let a = 7;
+      return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = Math.imul(a ^ (a >>> 15), a | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    })();
+    const int = (n: number) => Math.floor(random() * n);
+    const FILES = 6;
+    interface Spec {
+      head: string[];
+      fns: Array<{ name: string; async: boolean; body: string[]; blocks: boolean }>;
+    }
+    const generate = (i: number): Spec => {
+      const head = ["import * as fs from 'node:fs';"];
+      const imported: string[] = [];
+      for (let n = int(4); n > 0; n--) {
+        const j = int(FILES);
+        const name = `f${j}_${int(3)}`;
+        if (imported.includes(name) || j === i) continue;
+        imported.push(name);
+        // mostly from the file that defines it; else through another file, which may re-export it (or not)
+        head.push(`import { ${name} } from './f${random() < 0.75 ? j : int(FILES)}';`);
+      }
+      if (random() < 0.4) head.push(`export { f${int(FILES)}_${int(3)} } from './f${int(FILES)}';`);
+      if (random() < 0.15) head.push(`export * from './f${int(FILES)}';`);
+      const own = [0, 1, 2].filter(() => random() < 0.7).map((k) => `f${i}_${k}`);
+      const callable = [...own, ...imported];
+      const fns = own.map((name) => {
+        const body: string[] = [];
+        for (let n = int(3); n > 0; n--) if (callable.length) body.push(`  ${callable[int(callable.length)]}();`);
+        return { name, async: random() < 0.2, body, blocks: random() < 0.2 };
+      });
+      return { head, fns };
+    };
+    const render = (spec: Spec): string =>
+      `${[...spec.head, ...spec.fns.flatMap((f) => [`export ${f.async ? 'async ' : ''}function ${f.name}() {`, ...f.body, ...(f.blocks ? ["  fs.readFileSync('x');"] : []), '}'])].join('\n')}\n`;
+    const specs = new Map<number, Spec>();
+    const dir = '/virtual/p';
+    const texts = new Map<string, string>();
+    for (let i = 0; i < FILES; i++) {
+      specs.set(i, generate(i));
+      texts.set(`${dir}/f${i}.ts`, render(specs.get(i) as Spec));
+    }
+    const host = {
+      readFile: (f: string) => texts.get(f),
+      fileExists: (f: string) => texts.has(f),
+      directoryExists: (d: string) => [...texts.keys()].some((f) => f.startsWith(`${d}/`)),
+    };
+    const eng = await engine();
+    const fresh = async () => {
+      const ws = new Workspace({ host, roots: [dir], engine: eng, configFor: () => config });
+      await ws.scan([...texts.keys()]);
+      return ws;
+    };
+    const view = (ws: Workspace) => {
+      const out: Record<string, unknown> = {};
+      for (const file of [...texts.keys()].sort()) {
+        for (const fn of ws.functions(file)) {
+          const key = `${file}#${fn.scope}`;
+          const edges = fn.edges.map((e) => (e.target !== undefined ? `${file}#${e.target}` : e.imported ? ws.resolveImport(file, e.imported) : undefined));
+          out[`${fn.name}`] = { key, summary: ws.summary(key), edges };
+        }
+      }
+      return out;
+    };
+    const ws = await fresh();
+    let previous = view(ws);
+    for (let step = 0; step < 50; step++) {
+      const i = int(FILES);
+      const file = `${dir}/f${i}.ts`;
+      // mostly the small edit (a function starts or stops blocking, or turns async), sometimes a rewrite or a deletion
+      const r = random();
+      let spec = specs.get(i);
+      if (r < 0.1) spec = undefined;
+      else if (r < 0.3 || !spec || spec.fns.length === 0) spec = generate(i);
+      else {
+        const fn = spec.fns[int(spec.fns.length)];
+        if (random() < 0.8) fn.blocks = !fn.blocks;
+        else fn.async = !fn.async;
+      }
+      const text = spec && render(spec);
+      if (spec) specs.set(i, spec);
+      else specs.delete(i);
+      if (text === undefined) texts.delete(file);
+      else texts.set(file, text);
+      const affected = ws.update(file, text);
+      const expected = view(await fresh());
+      assert.deepEqual(view(ws), expected, `step ${step}: ${text === undefined ? 'deleted' : 'rewrote'} f${i}`);
+      // the files of functions whose summary or edges changed, and of the calls to a changed summary, are returned
+      type Entry = { key: string; summary: unknown; edges: Array<string | undefined> };
+      const changedKeys = new Set<string>();
+      for (const [name, v] of Object.entries(expected) as Array<[string, Entry]>) {
+        const old = previous[name] as Entry | undefined;
+        if (JSON.stringify(v) === JSON.stringify(old)) continue;
+        if (JSON.stringify(v.summary) !== JSON.stringify(old?.summary)) changedKeys.add(v.key);
+        assert.ok(affected.has(v.key.split('#')[0]), `step ${step}: ${name} changed but its file was not returned`);
+      }
+      for (const v of Object.values(expected) as Entry[]) {
+        if (v.edges.some((t) => t !== undefined && changedKeys.has(t))) assert.ok(affected.has(v.key.split('#')[0]), `step ${step}: ${v.key} calls a changed summary`);
+      }
+      previous = expected;
+    }
   });
 
   it('analyses an unsaved buffer with its own functions, other files from the workspace', async () => {

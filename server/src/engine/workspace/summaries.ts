@@ -14,6 +14,9 @@
 //
 // Chains are capped at MAX_CHAIN hops: a longer one is not reported at all (a finding whose proof
 // takes nine files to follow helps nobody, and the cap bounds the work per function).
+//
+// SummaryGraph keeps a solved graph and updates it incrementally (an edit changes one file's nodes):
+// see its doc comment. Its results always equal solveSummaries over the same nodes.
 
 import type { ScopeKind } from '../model';
 import type { Evidence, FunctionSummary, Hop } from './types';
@@ -49,6 +52,22 @@ export function solveSummaries(
   nodes: Iterable<SummaryNode>,
   external: (key: string) => FunctionSummary | undefined = () => undefined,
 ): Map<string, FunctionSummary> {
+  return solve(nodes, external).summaries;
+}
+
+/** The callee a chain goes through first (`null`: the function's own evidence), per property. */
+type Via = Record<Property, Map<string, string | null>>;
+
+/** A node's evidence for one property and the callee it goes through first. */
+interface Chain {
+  evidence: Evidence;
+  via: string | null;
+}
+
+function solve(
+  nodes: Iterable<SummaryNode>,
+  external: (key: string) => FunctionSummary | undefined,
+): { summaries: Map<string, FunctionSummary>; via: Via } {
   const byKey = new Map<string, SummaryNode>();
   for (const n of nodes) byKey.set(n.key, n);
   const callers = new Map<string, SummaryNode[]>();
@@ -62,6 +81,7 @@ export function solveSummaries(
     }
   }
   const out = new Map<string, FunctionSummary>();
+  const via: Via = { blocks: new Map(), heavy: new Map() };
   for (const n of byKey.values()) out.set(n.key, {});
   for (const prop of ['blocks', 'heavy'] as const) {
     const dist = distances(byKey, callers, external, prop);
@@ -72,8 +92,10 @@ export function solveSummaries(
       const d = dist.get(n.key) as number;
       let chain: Hop[] | undefined;
       const direct = n[prop];
-      if (direct) chain = [direct];
-      else {
+      if (direct) {
+        chain = [direct];
+        via[prop].set(n.key, null);
+      } else {
         // the first call in source order that starts a shortest chain: stable across runs
         for (const e of n.edges) {
           if (e.callee === undefined) continue;
@@ -81,12 +103,14 @@ export function solveSummaries(
           if (inner) {
             if (dist.get(inner.key) === d - 1) {
               chain = [e.hop, ...chainOf(inner)];
+              via[prop].set(n.key, inner.key);
               break;
             }
           } else {
             const ext = external(e.callee)?.[prop];
             if (ext && ext.hops.length === d - 1) {
               chain = [e.hop, ...ext.hops];
+              via[prop].set(n.key, e.callee);
               break;
             }
           }
@@ -102,7 +126,7 @@ export function solveSummaries(
       (out.get(key) as FunctionSummary)[prop] = evidence;
     }
   }
-  return out;
+  return { summaries: out, via };
 }
 
 /** Shortest chain length (in hops) from each propagating node to evidence of `prop`, up to MAX_CHAIN. */
@@ -140,6 +164,264 @@ function distances(
     }
   }
   return dist;
+}
+
+const PROPERTIES = ['blocks', 'heavy'] as const;
+
+/**
+ * A solved call graph that follows edits: `update(removed, upserted)` replaces some nodes and
+ * recomputes only what the change can reach, per property:
+ *  1. what may get worse: the changed nodes and, through the reverse edges, every function whose chain
+ *     goes through one of them first (transitively — for a blocking call removed inside a cycle that is
+ *     the whole cycle, every chain of which leads to it). Their summaries are cleared, then solved again
+ *     shortest chain first (Dijkstra with unit weights) against the other functions' summaries;
+ *  2. what may get better or pick another chain: the callers of every function whose summary came out
+ *     different are evaluated again, and theirs in turn, until summaries come out equal. Every value
+ *     here is the length of a chain that exists, and an evaluation can only shorten it (or pick an
+ *     earlier call among equally short ones), so this ends — within MAX_CHAIN rounds per function.
+ * The result is always what solveSummaries computes from scratch over the same nodes (the unit tests
+ * check it on random edit sequences, cycles included).
+ */
+export class SummaryGraph {
+  private readonly nodes = new Map<string, SummaryNode>();
+  /** callee key → the nodes with an edge to it (of any kind; the callee need not exist) */
+  private readonly callers = new Map<string, Set<string>>();
+  /** never mutated in place: update() compares a summary with the one it replaced */
+  private readonly values = new Map<string, FunctionSummary>();
+  private readonly via: Via;
+
+  constructor(nodes: Iterable<SummaryNode> = []) {
+    const list = [...nodes];
+    const { summaries, via } = solve(list, () => undefined);
+    for (const n of list) {
+      this.nodes.set(n.key, n);
+      this.link(n);
+    }
+    for (const [key, s] of summaries) this.values.set(key, s);
+    this.via = via;
+  }
+
+  /** The summary of a node (empty for a function that does not propagate), undefined for an unknown key. */
+  get(key: string): FunctionSummary | undefined {
+    return this.values.get(key);
+  }
+
+  node(key: string): SummaryNode | undefined {
+    return this.nodes.get(key);
+  }
+
+  /** The nodes with an edge to `key`. */
+  callersOf(key: string): ReadonlySet<string> {
+    return this.callers.get(key) ?? EMPTY;
+  }
+
+  /**
+   * Removes the nodes `removed` (keys) and adds or replaces `upserted`; returns the keys whose summary
+   * changed (as summaryKey tells them apart), removed nodes that had one included.
+   */
+  update(removed: Iterable<string>, upserted: Iterable<SummaryNode>): Set<string> {
+    const before = new Map<string, FunctionSummary | undefined>();
+    const touch = (key: string) => {
+      if (!before.has(key)) before.set(key, this.values.get(key));
+    };
+    const seeds: string[] = [];
+    for (const key of removed) {
+      const old = this.nodes.get(key);
+      if (!old) continue;
+      touch(key);
+      this.unlink(old);
+      this.nodes.delete(key);
+      this.values.delete(key);
+      for (const prop of PROPERTIES) this.via[prop].delete(key);
+      seeds.push(key);
+    }
+    for (const n of upserted) {
+      const old = this.nodes.get(n.key);
+      if (old) this.unlink(old);
+      touch(n.key);
+      this.nodes.set(n.key, n);
+      this.link(n);
+      if (!this.values.has(n.key)) this.values.set(n.key, {});
+      seeds.push(n.key);
+    }
+    for (const prop of PROPERTIES) this.propagate(prop, seeds, touch);
+    const changed = new Set<string>();
+    for (const [key, old] of before) {
+      const now = this.values.get(key);
+      if (!sameEvidence(old?.blocks, now?.blocks) || !sameEvidence(old?.heavy, now?.heavy)) changed.add(key);
+    }
+    return changed;
+  }
+
+  private propagate(prop: Property, seeds: readonly string[], touch: (key: string) => void): void {
+    const via = this.via[prop];
+    // 1. the seeds and every function whose chain goes through one of them first, transitively
+    const affected = new Set<string>(seeds);
+    const queue = [...affected];
+    for (let i = 0; i < queue.length; i++) {
+      for (const caller of this.callersOf(queue[i])) {
+        if (!affected.has(caller) && via.get(caller) === queue[i]) {
+          affected.add(caller);
+          queue.push(caller);
+        }
+      }
+    }
+    // what the cleared nodes had: their callers look again where it comes out different
+    const old = new Map<string, Evidence | undefined>();
+    for (const key of affected) {
+      if (!this.nodes.has(key)) continue;
+      old.set(key, this.values.get(key)?.[prop]);
+      touch(key);
+      this.assign(key, prop, undefined);
+    }
+    // solved shortest first; the cleared ones' callers are offered as they are settled
+    const buckets: string[][] = Array.from({ length: MAX_CHAIN + 1 }, () => []);
+    const tentative = new Map<string, number>();
+    const offer = (key: string, d: number) => {
+      if (d > MAX_CHAIN) return;
+      const t = tentative.get(key);
+      if (t !== undefined && t <= d) return;
+      tentative.set(key, d);
+      buckets[d].push(key);
+    };
+    for (const key of affected) {
+      const n = this.nodes.get(key);
+      const d = n && this.bestLength(n, prop);
+      if (d !== undefined) offer(key, d);
+    }
+    const settled = new Set<string>();
+    for (let d = 1; d <= MAX_CHAIN; d++) {
+      for (const key of buckets[d]) {
+        if (settled.has(key) || tentative.get(key) !== d) continue;
+        settled.add(key);
+        this.assign(key, prop, this.evaluate(this.nodes.get(key) as SummaryNode, prop));
+        for (const caller of this.callersOf(key)) {
+          if (!affected.has(caller) || settled.has(caller)) continue;
+          const n = this.nodes.get(caller);
+          if (n && propagates(n.kind)) offer(caller, d + 1);
+        }
+      }
+    }
+    // 2. the callers of what came out different, until summaries come out equal
+    const work: string[] = [];
+    const queued = new Set<string>();
+    const enqueueCallers = (key: string) => {
+      for (const caller of this.callersOf(key)) {
+        if (queued.has(caller)) continue;
+        const n = this.nodes.get(caller);
+        if (!n || !propagates(n.kind)) continue;
+        queued.add(caller);
+        work.push(caller);
+      }
+    };
+    for (const key of affected) {
+      // a removed node's callers look again whatever it had: their chains may have gone through it
+      if (!this.nodes.has(key) || !sameEvidence(old.get(key), this.values.get(key)?.[prop])) enqueueCallers(key);
+    }
+    for (let i = 0; i < work.length; i++) {
+      const key = work[i];
+      queued.delete(key);
+      const n = this.nodes.get(key);
+      if (!n) continue;
+      const chain = this.evaluate(n, prop);
+      if (sameEvidence(chain?.evidence, this.values.get(key)?.[prop])) {
+        // the same hops through another call at the same place cannot happen; keep `via` exact anyway
+        if (chain) via.set(key, chain.via);
+        continue;
+      }
+      touch(key);
+      this.assign(key, prop, chain);
+      enqueueCallers(key);
+    }
+  }
+
+  /** The length of the node's shortest chain from the summaries as they are now. */
+  private bestLength(n: SummaryNode, prop: Property): number | undefined {
+    if (!propagates(n.kind)) return undefined;
+    if (n[prop]) return 1;
+    let best: number | undefined;
+    for (const e of n.edges) {
+      const inner = e.callee === undefined ? undefined : this.values.get(e.callee)?.[prop];
+      if (inner && (best === undefined || inner.hops.length + 1 < best)) best = inner.hops.length + 1;
+    }
+    return best !== undefined && best <= MAX_CHAIN ? best : undefined;
+  }
+
+  /** The node's summary for `prop` from its callees' as they are now: solve()'s choice of chain. */
+  private evaluate(n: SummaryNode, prop: Property): Chain | undefined {
+    if (!propagates(n.kind)) return undefined;
+    const direct = n[prop];
+    if (direct) return { evidence: { hops: [direct] }, via: null };
+    let best: { edge: SummaryEdge; inner: Evidence } | undefined;
+    for (const e of n.edges) {
+      const inner = e.callee === undefined ? undefined : this.values.get(e.callee)?.[prop];
+      if (inner && (!best || inner.hops.length < best.inner.hops.length)) best = { edge: e, inner };
+    }
+    if (!best || best.inner.hops.length + 1 > MAX_CHAIN) return undefined;
+    return { evidence: { hops: [best.edge.hop, ...best.inner.hops] }, via: best.edge.callee as string };
+  }
+
+  private assign(key: string, prop: Property, chain: Chain | undefined): void {
+    const current = this.values.get(key);
+    const blocks = prop === 'blocks' ? chain?.evidence : current?.blocks;
+    const heavy = prop === 'heavy' ? chain?.evidence : current?.heavy;
+    // solve()'s property order, so summaryKey texts compare
+    this.values.set(key, { ...(blocks ? { blocks } : {}), ...(heavy ? { heavy } : {}) });
+    if (chain) this.via[prop].set(key, chain.via);
+    else this.via[prop].delete(key);
+  }
+
+  private link(n: SummaryNode): void {
+    for (const e of n.edges) {
+      if (e.callee === undefined) continue;
+      let set = this.callers.get(e.callee);
+      if (!set) this.callers.set(e.callee, (set = new Set()));
+      set.add(n.key);
+    }
+  }
+
+  private unlink(n: SummaryNode): void {
+    for (const e of n.edges) {
+      if (e.callee === undefined) continue;
+      const set = this.callers.get(e.callee);
+      if (!set) continue;
+      set.delete(n.key);
+      if (set.size === 0) this.callers.delete(e.callee);
+    }
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+/** Whether two nodes say the same (kind, evidence, edges and their hops): an update need not touch it. */
+export function sameNode(a: SummaryNode, b: SummaryNode): boolean {
+  if (a.kind !== b.kind || a.edges.length !== b.edges.length) return false;
+  if (!sameOptionalHop(a.blocks, b.blocks) || !sameOptionalHop(a.heavy, b.heavy)) return false;
+  return a.edges.every((e, i) => e.callee === b.edges[i].callee && sameHop(e.hop, b.edges[i].hop));
+}
+
+function sameOptionalHop(a: Hop | undefined, b: Hop | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && sameHop(a, b));
+}
+
+function sameHop(a: Hop, b: Hop): boolean {
+  if (a === b) return true;
+  const x = a.location;
+  const y = b.location;
+  return (
+    a.label === b.label &&
+    x.fileName === y.fileName &&
+    x.start.line === y.start.line &&
+    x.start.character === y.start.character &&
+    x.end.line === y.end.line &&
+    x.end.character === y.end.character
+  );
+}
+
+function sameEvidence(a: Evidence | undefined, b: Evidence | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.hops.length !== b.hops.length) return false;
+  return a.hops.every((h, i) => sameHop(h, b.hops[i]));
 }
 
 /** A stable text of a summary, for telling which summaries an edit changed. */

@@ -17,6 +17,12 @@
 // change is followed up the whole graph). An edit that leaves the file's facts as they were (a
 // comment, a body change that blocks as before) returns only the file itself.
 //
+// An update costs the edited file's parse plus what the edit can reach, not the workspace: the edges
+// are resolved again only for the file itself and, when its exports changed, for the files whose
+// imports were resolved through it (`consultedBy`); the summaries are updated incrementally
+// (SummaryGraph) from the functions whose node changed. A file that appears or disappears can change
+// what any import resolves to: then every file's edges are resolved again (still no full solve).
+//
 // Memory: per file only its facts (functions, evidence, edges with positions, exports) — never the
 // text, the tree or the model; facts are recomputed only when the content hash changes.
 
@@ -29,7 +35,7 @@ import { factsKey, functionFacts, type FileFacts, type FunctionFacts } from './f
 import { listWorkspaceFiles } from './files';
 import { createJsResolver } from './resolve-js';
 import { createPythonResolver } from './resolve-python';
-import { solveSummaries, summaryKey, type SummaryNode } from './summaries';
+import { sameNode, SummaryGraph, type SummaryNode } from './summaries';
 import type { CalleeSummary, FunctionSummary, Location, ModuleResolver, Position, WorkspaceHost } from './types';
 
 /** How deep re-exports (`export { f } from './x'`, `export * from`) are followed. */
@@ -98,11 +104,17 @@ function hashOf(text: string): string {
 
 export class Workspace {
   private readonly files = new Map<string, FileEntry>();
-  private summaries = new Map<string, FunctionSummary>();
+  private graph = new SummaryGraph();
   /** resolver answers per importing file: `specifier\0path` → file and rest of the path */
   private readonly resolved = new Map<string, Map<string, { fileName: string; path: readonly string[] } | null>>();
   /** per file, the node keys its edges resolve to (in edge order), for dependents and change detection */
   private edgeTargets = new Map<string, string[]>();
+  /** per file, the files whose exports resolving its edges read (the import targets, re-exports on the way) */
+  private consulted = new Map<string, ReadonlySet<string>>();
+  /** the reverse: per file, the files whose edges' resolution read its exports */
+  private consultedBy = new Map<string, Set<string>>();
+  /** while one file's edges are resolved: the files resolveImport reads */
+  private tracking: Set<string> | undefined;
   private readonly resolvers: ReadonlyMap<string, InvalidatingResolver>;
 
   constructor(private readonly options: WorkspaceOptions) {
@@ -158,17 +170,45 @@ export class Workspace {
       for (const r of this.resolvers.values()) r.invalidate?.(fileName);
       this.resolved.clear();
     }
-    const oldSummaries = this.summaries;
-    const oldTargets = this.edgeTargets;
-    this.recompute();
-    const changed = new Set<string>();
-    for (const [key, s] of this.summaries) if (summaryKey(s) !== summaryKey(oldSummaries.get(key))) changed.add(key);
-    for (const [key, s] of oldSummaries) if (!this.summaries.has(key) && summaryKey(s) !== '') changed.add(key);
-    for (const [file, targets] of this.edgeTargets) {
-      const old = oldTargets.get(file);
-      if (!old || old.length !== targets.length || old.some((t, i) => t !== targets[i]) || targets.some((t) => changed.has(t))) {
-        affected.add(file);
+    // the files whose edges may now resolve differently
+    const again = new Set<string>();
+    if ((before === undefined) !== (after === undefined)) for (const f of this.files.keys()) again.add(f);
+    else if (before && after && JSON.stringify(before.facts.exports) !== JSON.stringify(after.facts.exports)) {
+      for (const f of this.consultedBy.get(fileName) ?? []) again.add(f);
+    }
+    again.delete(fileName);
+    const removed: string[] = [];
+    const upserted: SummaryNode[] = [];
+    const newKeys = new Set<string>();
+    if (after) {
+      const { nodes, targets, consulted } = this.nodesOf(fileName, after.facts);
+      for (const n of nodes) {
+        newKeys.add(n.key);
+        const old = this.graph.node(n.key);
+        if (!old || !sameNode(old, n)) upserted.push(n);
       }
+      this.setResolution(fileName, targets, consulted);
+    } else this.setResolution(fileName, undefined, undefined);
+    for (const fn of before?.facts.functions ?? []) {
+      const key = nodeKey(fileName, fn.scope);
+      if (!newKeys.has(key)) removed.push(key);
+    }
+    for (const file of again) {
+      const facts = this.files.get(file)?.facts;
+      if (!facts) continue;
+      const { nodes, targets, consulted } = this.nodesOf(file, facts);
+      const old = this.edgeTargets.get(file);
+      if (!old || old.length !== targets.length || old.some((t, i) => t !== targets[i])) {
+        affected.add(file);
+        for (const n of nodes) {
+          const known = this.graph.node(n.key);
+          if (!known || !sameNode(known, n)) upserted.push(n);
+        }
+      }
+      this.setResolution(file, targets, consulted);
+    }
+    for (const key of this.graph.update(removed, upserted)) {
+      for (const caller of this.graph.callersOf(key)) affected.add(splitKey(caller).fileName);
     }
     return affected;
   }
@@ -185,12 +225,12 @@ export class Workspace {
   calleeSummary(key: string): CalleeSummary | undefined {
     const fn = this.functionOf(key);
     if (!fn) return undefined;
-    return { ...this.summaries.get(key), name: fn.name ?? '(anonymous)', definition: fn.definition };
+    return { ...this.graph.get(key), name: fn.name ?? '(anonymous)', definition: fn.definition };
   }
 
   /** The summary of a node as solved over the workspace (empty for functions that do not propagate). */
   summary(key: string): FunctionSummary | undefined {
-    return this.summaries.get(key);
+    return this.graph.get(key);
   }
 
   /** The function whose name (definition) is at `position`, with its summary: what a hover shows. */
@@ -225,6 +265,7 @@ export class Workspace {
     if (depth > MAX_REEXPORT_DEPTH) return undefined;
     const target = this.resolveModule(fromFile, imported);
     if (!target) return undefined;
+    this.tracking?.add(target.fileName);
     const facts = this.files.get(target.fileName)?.facts;
     if (!facts) return undefined;
     const [name = 'default', ...rest] = target.path;
@@ -281,29 +322,59 @@ export class Workspace {
     this.resolved.delete(fileName);
   }
 
-  /** The whole graph's summaries: cheap next to parsing (a breadth-first search over the edges). */
+  /** The whole graph: every file's edges resolved, every summary solved (a scan). */
   private recompute(): void {
     const nodes: SummaryNode[] = [];
-    const targets = new Map<string, string[]>();
+    this.edgeTargets = new Map();
+    this.consulted = new Map();
+    this.consultedBy = new Map();
     for (const [fileName, { facts }] of this.files) {
-      const fileTargets: string[] = [];
-      for (const fn of facts.functions) {
-        nodes.push({
+      const file = this.nodesOf(fileName, facts);
+      for (const n of file.nodes) nodes.push(n);
+      this.setResolution(fileName, file.targets, file.consulted);
+    }
+    this.graph = new SummaryGraph(nodes);
+  }
+
+  /** A file's summary nodes, its edges resolved; the node keys they reach (edge order) and the files read. */
+  private nodesOf(fileName: string, facts: FileFacts): { nodes: SummaryNode[]; targets: string[]; consulted: Set<string> } {
+    const consulted = new Set<string>();
+    const targets: string[] = [];
+    this.tracking = consulted;
+    try {
+      const nodes = facts.functions.map(
+        (fn): SummaryNode => ({
           key: nodeKey(fileName, fn.scope),
           kind: fn.kind,
           ...(fn.blocks ? { blocks: fn.blocks } : {}),
           ...(fn.heavy ? { heavy: fn.heavy } : {}),
           edges: fn.edges.map((e) => {
             const callee = e.target !== undefined ? nodeKey(fileName, e.target) : e.imported ? this.resolveImport(fileName, e.imported) : undefined;
-            fileTargets.push(callee ?? '');
+            targets.push(callee ?? '');
             return { callee, hop: { label: e.label, location: e.location } };
           }),
-        });
-      }
-      targets.set(fileName, fileTargets);
+        }),
+      );
+      return { nodes, targets, consulted };
+    } finally {
+      this.tracking = undefined;
     }
-    this.summaries = solveSummaries(nodes);
-    this.edgeTargets = targets;
+  }
+
+  private setResolution(fileName: string, targets: string[] | undefined, consulted: ReadonlySet<string> | undefined): void {
+    for (const f of this.consulted.get(fileName) ?? []) this.consultedBy.get(f)?.delete(fileName);
+    if (!targets || !consulted) {
+      this.edgeTargets.delete(fileName);
+      this.consulted.delete(fileName);
+      return;
+    }
+    this.edgeTargets.set(fileName, targets);
+    this.consulted.set(fileName, consulted);
+    for (const f of consulted) {
+      let set = this.consultedBy.get(f);
+      if (!set) this.consultedBy.set(f, (set = new Set()));
+      set.add(fileName);
+    }
   }
 
   // ── Queries for fixes that edit other files ("make the chain async", fixes/chain-async.ts) ──
