@@ -128,6 +128,10 @@ export function buildChainFix(
   evidence: Evidence,
 ): Fix | undefined {
   if (evidence.hops.length > MAX_CHAIN) return undefined;
+  // before parsing anything: the API at the end must have an awaited twin (its label is its name)
+  const api = evidence.hops[evidence.hops.length - 1].label;
+  const entry = project.catalogue.lookup(api) ?? project.catalogue.lookup(`builtins.${api}`);
+  if (!entry?.fixes?.some((f) => f.kind === 'await-twin')) return undefined;
   if (project.readFile(model.fileName) !== model.text) return undefined;
   const parsed = new Map<string, ParsedSource | null>();
   const modelOf = (fileName: string): SourceModel | undefined => {
