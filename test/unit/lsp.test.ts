@@ -709,6 +709,26 @@ describe('language server: a fix that writes other files', () => {
     assert.equal(actions[1].title, 'Yield to the event loop every 1000 iterations');
   });
 
+  it('edits another file that is open at its version: the buffer, not the disk', async () => {
+    const job = pathToFileURL(path.join(dir, 'job2.js')).href;
+    const workerFile = path.join(dir, 'job2.worker.mjs');
+    const worker = pathToFileURL(workerFile).href;
+    fs.writeFileSync(path.join(dir, 'job2.js'), JOB);
+    fs.writeFileSync(workerFile, 'export function other() {}\n');
+    await creating!.open(worker, 'javascript', '// not saved yet\nexport function other() {}\n', 7);
+    const mark = creating!.diagnostics.mark();
+    await creating!.open(job, 'javascript', JOB);
+    const [d] = onlyOurs((await creating!.diagnosticsFor(job, 1, mark)).diagnostics);
+    const actions = codeActions(await creating!.codeActions(job, d.range, { diagnostics: [d] }));
+    const move = actions.find((a) => a.title === 'Move the loop into a worker thread (`totalLoop` in job2.worker.mjs)');
+    assert.ok(move, actions.map((a) => a.title).join(' | '));
+    const changes = move.edit?.documentChanges ?? [];
+    assert.ok(
+      changes.some((c) => !('kind' in c) && c.textDocument.uri === worker && c.textDocument.version === 7),
+      `the open worker module is edited at version 7: ${JSON.stringify(changes.map((c) => ('kind' in c ? c.kind : c.textDocument)))}`,
+    );
+  });
+
   it('leaves the action out for a client that cannot create files', async () => {
     const actions = await actionsFor(plain!);
     assert.ok(!actions.some((a) => a.title === MOVE));

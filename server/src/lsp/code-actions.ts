@@ -30,6 +30,8 @@ export interface EditTarget {
   documentChanges: boolean;
   /** the client can create files in a workspace edit (`resourceOperations` includes `create`) */
   createFiles?: boolean;
+  /** an open document's buffer and version, by file path: other files a fix edits may be open and unsaved */
+  openDocument?: (fileName: string) => { text: string; version: number } | undefined;
 }
 
 export function workspaceEdit(target: EditTarget, edits: TextEdit[]): WorkspaceEdit {
@@ -40,9 +42,11 @@ export function workspaceEdit(target: EditTarget, edits: TextEdit[]): WorkspaceE
 }
 
 /**
- * A fix that also writes other files (a worker module, a helper it creates): CreateFile operations,
- * then edits of the other files (unversioned: the server does not track them), then the analysed
- * document's versioned edit. Undefined when the client cannot apply that: the action is left out.
+ * A fix that also writes other files (a worker module, a helper it creates, the callers of a chain made
+ * async): CreateFile operations, then edits of the other files — versioned against the buffer when the
+ * file is open (the fix was computed from that buffer: the server's workspace overlays open documents),
+ * else unversioned against the disk — then the analysed document's versioned edit. Undefined when the
+ * client cannot apply that: the action is left out.
  */
 export function multiFileEdit(target: EditTarget, lines: LineIndex, fix: Fix): WorkspaceEdit | undefined {
   if (!target.documentChanges || !target.createFiles || !fix.otherFiles) return undefined;
@@ -51,7 +55,10 @@ export function multiFileEdit(target: EditTarget, lines: LineIndex, fix: Fix): W
   for (const change of fix.otherFiles) {
     const uri = pathToFileURL(change.fileName).href;
     let text = '';
+    let version: number | null = null;
+    const open = change.create ? undefined : target.openDocument?.(change.fileName);
     if (change.create) creates.push({ kind: 'create', uri, options: { ignoreIfExists: false } });
+    else if (open) ({ text, version } = open);
     else {
       try {
         text = fs.readFileSync(change.fileName, 'utf8');
@@ -59,7 +66,7 @@ export function multiFileEdit(target: EditTarget, lines: LineIndex, fix: Fix): W
         return undefined;
       }
     }
-    edits.push({ textDocument: { uri, version: null }, edits: toTextEdits(new LineIndex(text), change.edits) });
+    edits.push({ textDocument: { uri, version }, edits: toTextEdits(new LineIndex(text), change.edits) });
   }
   const own: TextDocumentEdit = { textDocument: { uri: target.uri, version: target.version }, edits: toTextEdits(lines, fix.edits) };
   return { documentChanges: [...creates, ...edits, own] };

@@ -278,7 +278,11 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     if (wants(only, CodeActionKind.QuickFix) && params.context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) {
       const analysed = await validator.current(uri);
       if (analysed) {
-        actions.push(...quickFixes(analysed, params.context.diagnostics, { uri, version: analysed.version, documentChanges: flags.documentChanges, createFiles: flags.createFiles }));
+        const openDocument = (fileName: string) => {
+          const d = documents.all().find((x) => documentPath(x.uri) === fileName);
+          return d ? { text: d.getText(), version: d.version } : undefined;
+        };
+        actions.push(...quickFixes(analysed, params.context.diagnostics, { uri, version: analysed.version, documentChanges: flags.documentChanges, createFiles: flags.createFiles, openDocument }));
       }
     }
     // A plain lightbulb request (no `only`) does not get fix-all: it would re-analyse the file in
