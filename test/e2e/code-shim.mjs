@@ -77,7 +77,9 @@ try {
   page.on('pageerror', (e) => console.error('code-shim: page error:', e.message));
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [...devPaths.map((d) => ['extensionDevelopmentPath', remote(d)]), ['extensionTestsPath', remote(testsPath)]];
-  const folder = positional[0] ? `folder=${encodeURIComponent(positional[0])}&` : '';
+  // a .code-workspace file opens a (multi-root) workspace, anything else a folder
+  const param = positional[0]?.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  const folder = positional[0] ? `${param}=${encodeURIComponent(positional[0])}&` : '';
   await page.goto(`${server.url}/?${folder}payload=${encodeURIComponent(JSON.stringify(payload))}`);
   let timer;
   code = await Promise.race([

@@ -19,6 +19,7 @@ export function run(): Promise<void> {
     ['config.test.ts', () => require('./config.test')],
     ['editor.test.ts', () => require('./editor.test')],
     ['workspace.test.ts', () => require('./workspace.test')],
+    ['multiroot.test.ts', () => require('./multiroot.test')],
   ] as const) {
     mocha.suite.emit('pre-require', globalThis, file, mocha);
     load();
