@@ -41,6 +41,8 @@ export interface Settings {
   pythonFreeThreaded: boolean;
   /** the language server also publishes diagnostics for the workspace's closed files (editor only) */
   workspaceDiagnostics: boolean;
+  /** generated and minified files (engine/generated.ts) are skipped with a message */
+  skipGenerated: boolean;
 }
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -55,6 +57,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   cpuLoopThreshold: 100_000,
   pythonFreeThreaded: false,
   workspaceDiagnostics: false,
+  skipGenerated: true,
 });
 
 /** The JSON schema of the settings, mirrored by package.json `contributes.configuration` (a test keeps them in sync). */
@@ -70,6 +73,7 @@ export const SETTINGS_SCHEMA = {
   cpuLoopThreshold: { type: 'number', default: DEFAULT_SETTINGS.cpuLoopThreshold },
   pythonFreeThreaded: { type: 'boolean', default: DEFAULT_SETTINGS.pythonFreeThreaded },
   workspaceDiagnostics: { type: 'boolean', default: DEFAULT_SETTINGS.workspaceDiagnostics },
+  skipGenerated: { type: 'boolean', default: DEFAULT_SETTINGS.skipGenerated },
 } as const;
 
 const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'info', 'hint', 'off'];
@@ -90,7 +94,7 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
   if (raw === undefined || raw === null) return { settings, problems };
   if (!isRecord(raw)) return { settings, problems: ['loopguard settings must be an object; using defaults'] };
 
-  for (const key of ['enable', 'pythonFreeThreaded', 'workspaceDiagnostics'] as const) {
+  for (const key of ['enable', 'pythonFreeThreaded', 'workspaceDiagnostics', 'skipGenerated'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
     if (typeof v === 'boolean') settings[key] = v;
@@ -153,6 +157,8 @@ export interface AnalysisConfig {
   catalogue: Catalogue;
   maxFileSize: number;
   options: RuleOptions;
+  /** skip generated and minified files (engine/generated.ts); absent counts as false */
+  skipGenerated?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -174,7 +180,7 @@ export function toAnalysisConfig(settings: Settings): ResolvedConfig {
     catalogueCache.set(key, built);
   }
   const options: RuleOptions = { cpuLoopThreshold: settings.cpuLoopThreshold, pythonFreeThreaded: settings.pythonFreeThreaded };
-  return { config: { severities, catalogue: built.catalogue, maxFileSize: settings.maxFileSize, options }, problems: built.problems };
+  return { config: { severities, catalogue: built.catalogue, maxFileSize: settings.maxFileSize, options, skipGenerated: settings.skipGenerated }, problems: built.problems };
 }
 
 export function defaultAnalysisConfig(): AnalysisConfig {
@@ -192,6 +198,7 @@ interface Layer {
   cpuHeavyApis: readonly unknown[];
   cpuLoopThreshold?: number;
   pythonFreeThreaded?: boolean;
+  skipGenerated?: boolean;
 }
 
 interface LayerSource {
@@ -201,6 +208,7 @@ interface LayerSource {
   cpuHeavyApis?: readonly unknown[];
   cpuLoopThreshold?: number;
   pythonFreeThreaded?: boolean;
+  skipGenerated?: boolean;
 }
 
 function layerFor(source: LayerSource, relPath: string | undefined): Layer {
@@ -210,6 +218,7 @@ function layerFor(source: LayerSource, relPath: string | undefined): Layer {
     cpuHeavyApis: source.cpuHeavyApis ?? [],
     ...(source.cpuLoopThreshold !== undefined ? { cpuLoopThreshold: source.cpuLoopThreshold } : {}),
     ...(source.pythonFreeThreaded !== undefined ? { pythonFreeThreaded: source.pythonFreeThreaded } : {}),
+    ...(source.skipGenerated !== undefined ? { skipGenerated: source.skipGenerated } : {}),
   };
   if (relPath === undefined) return layer;
   for (const o of source.overrides ?? []) {
@@ -234,6 +243,7 @@ function editorLayer(settings: Settings, relPath: string | undefined): Layer {
       cpuHeavyApis: settings.cpuHeavyApis,
       ...(settings.cpuLoopThreshold !== DEFAULT_SETTINGS.cpuLoopThreshold ? { cpuLoopThreshold: settings.cpuLoopThreshold } : {}),
       ...(settings.pythonFreeThreaded !== DEFAULT_SETTINGS.pythonFreeThreaded ? { pythonFreeThreaded: settings.pythonFreeThreaded } : {}),
+      ...(settings.skipGenerated !== DEFAULT_SETTINGS.skipGenerated ? { skipGenerated: settings.skipGenerated } : {}),
     },
     relPath,
   );
@@ -243,12 +253,14 @@ function editorLayer(settings: Settings, relPath: string | undefined): Layer {
 function combine(first: Layer, second: Layer): Layer {
   const threshold = first.cpuLoopThreshold ?? second.cpuLoopThreshold;
   const freeThreaded = first.pythonFreeThreaded ?? second.pythonFreeThreaded;
+  const skipGenerated = first.skipGenerated ?? second.skipGenerated;
   return {
     rules: { ...second.rules, ...first.rules },
     blockingApis: [...second.blockingApis, ...first.blockingApis],
     cpuHeavyApis: [...second.cpuHeavyApis, ...first.cpuHeavyApis],
     ...(threshold !== undefined ? { cpuLoopThreshold: threshold } : {}),
     ...(freeThreaded !== undefined ? { pythonFreeThreaded: freeThreaded } : {}),
+    ...(skipGenerated !== undefined ? { skipGenerated } : {}),
   };
 }
 
@@ -297,9 +309,10 @@ export function configForFile(req: FileConfigRequest): FileConfig {
     cpuHeavyApis: [...layer.cpuHeavyApis],
     cpuLoopThreshold: layer.cpuLoopThreshold ?? DEFAULT_SETTINGS.cpuLoopThreshold,
     pythonFreeThreaded: layer.pythonFreeThreaded ?? DEFAULT_SETTINGS.pythonFreeThreaded,
+    skipGenerated: layer.skipGenerated ?? DEFAULT_SETTINGS.skipGenerated,
   };
   // files of one project mostly share one configuration: hand out the same object for them
-  const key = JSON.stringify([effective.rules, effective.blockingApis, effective.cpuHeavyApis, effective.cpuLoopThreshold, effective.pythonFreeThreaded, effective.maxFileSize]);
+  const key = JSON.stringify([effective.rules, effective.blockingApis, effective.cpuHeavyApis, effective.cpuLoopThreshold, effective.pythonFreeThreaded, effective.maxFileSize, effective.skipGenerated]);
   let config = fileConfigCache.get(key);
   if (!config) {
     config = toAnalysisConfig(effective).config;

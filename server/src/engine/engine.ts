@@ -10,6 +10,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { ECOSYSTEM_OF } from './catalogue';
+import { generatedReason } from './generated';
 import { isSeverity, type AnalysisConfig } from './config';
 import type { Finding, Fix } from './finding';
 import type { Call, LanguageFamily, SourceModel, SyntaxProblem } from './model';
@@ -71,6 +72,7 @@ export class Engine {
   facts(input: SourceInput, config: AnalysisConfig): FileFacts | undefined {
     const frontend = frontendFor(this.frontends, input.fileName, input.languageId);
     if (!frontend || input.text.length > config.maxFileSize) return undefined;
+    if (config.skipGenerated === true && generatedReason(input.fileName, input.text) !== undefined) return undefined;
     const catalogue = config.catalogue[ECOSYSTEM_OF[frontend.family]];
     const parsed = frontend.parse(input, catalogue);
     try {
@@ -100,6 +102,11 @@ export class Engine {
     result.family = frontend.family;
     if (input.text.length > config.maxFileSize) {
       result.skipped = `file has ${input.text.length} characters, more than loopguard.maxFileSize (${config.maxFileSize})`;
+      return result;
+    }
+    const generated = config.skipGenerated === true ? generatedReason(input.fileName, input.text) : undefined;
+    if (generated !== undefined) {
+      result.skipped = `${generated}; loopguard.skipGenerated is on`;
       return result;
     }
     const catalogue = config.catalogue[ECOSYSTEM_OF[frontend.family]];

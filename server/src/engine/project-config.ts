@@ -39,6 +39,8 @@ export interface ProjectConfigData {
   cpuHeavyApis?: unknown[];
   cpuLoopThreshold?: number;
   pythonFreeThreaded?: boolean;
+  /** skip generated and minified files (engine/generated.ts); default true */
+  skipGenerated?: boolean;
   /** files neither the CLI nor the server analyses */
   exclude?: string[];
 }
@@ -95,6 +97,7 @@ export const PROJECT_CONFIG_SCHEMA = {
     cpuHeavyApis: { type: 'array' },
     cpuLoopThreshold: thresholdSchema,
     pythonFreeThreaded: { type: 'boolean' },
+    skipGenerated: { type: 'boolean' },
     exclude: globsSchema,
   },
 } as const;
