@@ -31,6 +31,8 @@ const common = {
 const entries = [
   { entryPoints: { client: 'client/src/extension.ts' } },
   { entryPoints: { server: 'server/src/server.ts' } },
+  // large documents are analysed in a worker thread (server/src/lsp/off-thread.ts)
+  { entryPoints: { 'analysis-worker': 'server/src/lsp/analysis-worker.ts' } },
   { entryPoints: { cli: 'server/src/cli/main.ts' } },
 ].filter((e) => fs.existsSync(Object.values(e.entryPoints)[0]));
 

@@ -34,6 +34,7 @@ import { ProjectModel, type ProgressReporter } from './project';
 import { FIX_ALL_KIND, SETTINGS_SECTION, StatusNotification } from './protocol';
 import { documentPath, SettingsStore, WorkspaceFolders } from './settings';
 import { sourceInput, Validator, type Logger } from './validator';
+import { OffThreadAnalyser } from './off-thread';
 
 /** Quiet time after the last keystroke before a document is analysed again. */
 const DEBOUNCE_MS = 175;
@@ -79,6 +80,8 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
   const folders = new WorkspaceFolders();
   let engine: Engine | undefined;
   let validator: Validator | undefined;
+  // large documents are analysed in a worker thread when the bundle has one (lsp/off-thread.ts)
+  const offThread = OffThreadAnalyser.forBundle();
   let settings: SettingsStore | undefined;
   let notebookValidator: NotebookValidator | undefined;
   let project: ProjectModel | undefined;
@@ -167,6 +170,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       status: (p) => void connection.sendNotification(StatusNotification.type, p).catch(() => undefined),
       log,
       debounceMs: DEBOUNCE_MS,
+      offThread,
     });
     notebookValidator = new NotebookValidator({
       engine,
@@ -324,6 +328,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
 
   connection.onShutdown(() => {
     validator?.dispose();
+    offThread?.dispose();
     notebookValidator?.dispose();
     project?.dispose();
   });

@@ -15,6 +15,7 @@ import { projectFactsFor } from '../engine/project';
 import { toDiagnostics, type AnalysedDocument } from './diagnostics';
 import type { StatusParams } from './protocol';
 import type { DocumentSettings, SettingsStore } from './settings';
+import { OFF_THREAD_CHARS, Superseded, type OffThreadAnalyser } from './off-thread';
 
 export interface Logger {
   debug(message: string): void;
@@ -37,6 +38,11 @@ export interface ValidatorHost {
    * gives the Workspace that resolves calls into other files. Without it, chains stay within the file.
    */
   project?: { sync(uri: string, fileName: string, text: string): Workspace | undefined };
+  /**
+   * Where documents of OFF_THREAD_CHARS characters or more are analysed (lsp/off-thread.ts), so the
+   * server's thread stays free. Without it every document is analysed on the server's thread.
+   */
+  offThread?: Pick<OffThreadAnalyser, 'analyse' | 'forget'>;
 }
 
 const EXTENSION_OF_LANGUAGE: Record<string, string> = {
@@ -127,6 +133,7 @@ export class Validator {
     this.analysed.delete(uri);
     this.validated.delete(uri);
     this.running.delete(uri);
+    this.host.offThread?.forget(uri);
     this.host.settings.drop(uri);
     this.host.publish({ uri, diagnostics: [] });
   }
@@ -190,10 +197,40 @@ export class Validator {
     // Everything below is synchronous: the version read here is the version published.
     const doc = this.host.document(uri);
     if (!doc || this.latest.get(uri) !== seq) return;
-    this.analyse(doc, docSettings);
+    const { offThread } = this.host;
+    if (offThread && docSettings.settings.enable && docSettings.excludedBy === undefined && doc.getText().length >= OFF_THREAD_CHARS) {
+      await this.analyseOffThread(offThread, doc, docSettings, seq);
+    } else this.analyse(doc, docSettings);
   }
 
-  private analyse(doc: TextDocument, { settings, config, problems, excludedBy, projectFile, projectInvalid }: DocumentSettings): void {
+  /**
+   * A large document, analysed in the worker without the project model (its calls into other files
+   * are not followed, and the Workspace keeps the file as it is on disk). Published only when it is
+   * still the latest validation of the document and the document has not moved on.
+   */
+  private async analyseOffThread(offThread: Pick<OffThreadAnalyser, 'analyse'>, doc: TextDocument, docSettings: DocumentSettings, seq: number): Promise<void> {
+    const { uri, version } = doc;
+    const t0 = performance.now();
+    let result: AnalysisResult;
+    try {
+      result = await offThread.analyse(uri, sourceInput(doc), docSettings.settings);
+    } catch (e) {
+      if (e instanceof Superseded || this.latest.get(uri) !== seq) return;
+      this.validated.set(uri, version);
+      this.analysed.delete(uri);
+      this.host.log.error(`Analysing ${uri} (version ${version}) failed: ${errorText(e)}`);
+      this.publish(uri, version, []);
+      this.host.status({ uri, state: 'error', message: 'Analysis failed; see the output channel', lastAnalysisMs: undefined });
+      return;
+    }
+    if (this.latest.get(uri) !== seq || this.host.document(uri)?.version !== version) return;
+    this.validated.set(uri, version);
+    this.analysed.delete(uri);
+    this.report(doc, docSettings, result, performance.now() - t0, ' (in the background)');
+  }
+
+  private analyse(doc: TextDocument, docSettings: DocumentSettings): void {
+    const { settings, config, excludedBy } = docSettings;
     const { uri, version } = doc;
     const { log } = this.host;
     this.validated.set(uri, version);
@@ -221,7 +258,13 @@ export class Validator {
       this.host.status({ uri, state: 'error', message: 'Analysis failed; see the output channel', lastAnalysisMs: undefined });
       return;
     }
-    const ms = performance.now() - t0;
+    this.report(doc, docSettings, result, performance.now() - t0, '');
+  }
+
+  /** Publishes an analysis and says how it went in the status item. */
+  private report(doc: TextDocument, { settings, problems, projectFile, projectInvalid }: DocumentSettings, result: AnalysisResult, ms: number, where: string): void {
+    const { uri, version } = doc;
+    const { log } = this.host;
     if (result.family === undefined) {
       // not a language we analyse (an editor that sends every file): nothing to say about it
       log.debug(`Not analysed ${uri}: ${result.skipped ?? 'unsupported'}`);
@@ -248,7 +291,7 @@ export class Validator {
     const rounded = Math.round(ms * 10) / 10;
     const syntax = result.syntaxProblems.length > 0 ? `, ${plural(result.syntaxProblems.length, 'syntax error')} (analysed what parsed)` : '';
     log.debug(
-      `Analysed ${uri} (version ${version}) in ${rounded} ms (parse ${result.timings.parseMs.toFixed(1)} ms, rules ${result.timings.rulesMs.toFixed(1)} ms): ${plural(findings.size, 'finding')}${syntax}`,
+      `Analysed ${uri} (version ${version})${where} in ${rounded} ms (parse ${result.timings.parseMs.toFixed(1)} ms, rules ${result.timings.rulesMs.toFixed(1)} ms): ${plural(findings.size, 'finding')}${syntax}`,
     );
     if (ms > settings.timeBudgetMs) {
       log.warn(`Analysing ${uri} took ${rounded} ms, over loopguard.timeBudgetMs (${settings.timeBudgetMs} ms)`);

@@ -1,0 +1,41 @@
+// The analysis worker (bundled to dist/analysis-worker.js, run in a worker_thread by lsp/off-thread.ts):
+// its own Engine, so a large document's parse and rules run while the server's thread keeps
+// answering requests and analysing small documents. It analyses one file without the project model
+// (a Workspace lives on the server's thread and cannot be shared); everything it sends back is plain
+// data (the line index is rebuilt from the text on the other side).
+
+import { parentPort } from 'node:worker_threads';
+import { Engine } from '../engine/engine';
+import { toAnalysisConfig } from '../engine/config';
+import type { OffThreadRequest, OffThreadResponse } from './off-thread';
+
+const port = parentPort;
+if (port) {
+  const engine = Engine.create();
+  port.on('message', (req: OffThreadRequest) => {
+    void engine.then(
+      (e) => {
+        let response: OffThreadResponse;
+        try {
+          const r = e.analyse(req.input, toAnalysisConfig(req.settings).config);
+          response = {
+            id: req.id,
+            result: {
+              family: r.family,
+              findings: r.findings,
+              suppressions: r.suppressions,
+              syntaxProblems: r.syntaxProblems,
+              skipped: r.skipped,
+              ruleErrors: r.ruleErrors,
+              timings: r.timings,
+            },
+          };
+        } catch (err) {
+          response = { id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+        }
+        port.postMessage(response);
+      },
+      (err: unknown) => port.postMessage({ id: req.id, error: `the analysis worker could not start: ${String(err)}` } satisfies OffThreadResponse),
+    );
+  });
+}
