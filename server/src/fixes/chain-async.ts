@@ -3,7 +3,7 @@
 // finding). Every function of the chain becomes async, the blocking call at its end becomes its awaited
 // twin (the per-file fixer's own `build()`, imports included), and every call of a converted function
 // in the workspace gets `await`. Language-neutral: what a conversion looks like in one language is a
-// ChainLanguage (fixes/python/chain-async.ts).
+// ChainLanguage (fixes/python/chain-async.ts, fixes/typescript/chain-async.ts).
 //
 // The fix is never safe (callers now get a coroutine/promise; timing and exceptions move), and it is
 // offered only when we can see every use of every converted function. It is refused when:
@@ -16,7 +16,8 @@
 //   handlers), a same-named method on another object, a mention in a string — conservative on purpose:
 //   a converted function we cannot see every use of would silently start returning a coroutine;
 // - the function is part of a package's public interface (the language helper says which files make it
-//   public — Python: a package's `__init__.py` defines or imports it): callers outside the workspace
+//   public — Python: a package's `__init__.py` defines or imports it; JS/TS: a non-private package's
+//   package.json entry points define or re-export it): callers outside the workspace
 //   cannot be seen;
 // - a call site is in a function that is neither async nor in the chain (converting it too would
 //   grow the chain without bound), at module level, or where `await` is not legal (a lambda, a
@@ -31,6 +32,7 @@ import type { Evidence, Location } from '../engine/workspace/types';
 import type { ParsedSource } from '../frontends/frontend';
 import { blockingApiOf } from '../rules/blocking-apis';
 import { pythonChainLanguage } from './python/chain-async';
+import { typescriptChainLanguage } from './typescript/chain-async';
 
 /** Longest chain converted, in functions (the helper called plus the helpers it calls on the way). */
 export const MAX_CHAIN = 3;
@@ -55,21 +57,17 @@ export interface ChainLanguage {
   makeAsync(model: SourceModel, scope: FunctionScope): TextEdit[] | undefined;
   /** the edits that await `call` (in a model where its caller is already async), or undefined when `await` is illegal there */
   awaitCall(model: SourceModel, call: Call): TextEdit[] | undefined;
-  /** the import statements of a file: a name mentioned in one is accounted for */
-  importSpans(text: string): Span[];
+  /** the import statements of a file (and, in JS/TS, exports by name): a name mentioned in one is accounted for */
+  importSpans(text: string, fileName: string): Span[];
   /** the comments of a file (SourceModel.comments holds only directives) */
-  commentSpans(text: string): Span[];
+  commentSpans(text: string, fileName: string): Span[];
   /** a file whose definitions and imports are a package's public interface */
   isPublicInterface(fileName: string): boolean;
 }
 
-/**
- * The languages the fix is written for. TypeScript/JavaScript is not yet: its conversion (return
- * types to `Promise<T>`, arrows and methods, `await` legality in class fields and default parameters)
- * needs its own helper.
- */
+/** The languages the fix is written for: one helper per family. */
 export function chainLanguage(family: LanguageFamily): ChainLanguage | undefined {
-  return family === 'python' ? pythonChainLanguage : undefined;
+  return family === 'python' ? pythonChainLanguage : family === 'javascript' ? typescriptChainLanguage : undefined;
 }
 
 interface ChainFunction {
@@ -158,7 +156,9 @@ export function buildChainFix(
 
 function callAt(model: SourceModel, lines: LineIndex, location: Location): Call | undefined {
   const start = lines.offset(location.start);
-  return model.calls.find((c) => c.calleeSpan.start === start);
+  const end = lines.offset(location.end);
+  // `f(x).g()`: both calls' callees start at `f`; the location spans the callee it is about
+  return model.calls.find((c) => c.calleeSpan.start === start && c.calleeSpan.end === end) ?? model.calls.find((c) => c.calleeSpan.start === start);
 }
 
 function build(
@@ -206,8 +206,8 @@ function build(
     if (!words.test(text)) continue;
     const model = modelOf(fileName);
     if (!model) return undefined;
-    const imports = language.importSpans(text);
-    const comments = language.commentSpans(text);
+    const imports = language.importSpans(text, fileName);
+    const comments = language.commentSpans(text, fileName);
     const definitions = chain.filter((f) => f.fileName === fileName).map((f) => f.scope.headSpan);
     if (definitions.length > 0 && language.isPublicInterface(fileName)) return undefined;
     const calls: Call[] = [];
@@ -220,7 +220,8 @@ function build(
         if (language.isPublicInterface(fileName)) return undefined;
         continue;
       }
-      const c = model.calls.find((x) => within(x.calleeSpan, at));
+      // the call whose callee ends with the name: in `f(x).g()` the name is in `g`'s callee too
+      const c = model.calls.find((x) => within(x.calleeSpan, at) && x.calleeSpan.end === at + m[0].length);
       if (!c) return undefined; // used as a value, or a name we cannot tell apart
       const target = project.resolve(fileName, c);
       if (target === undefined) return undefined; // perhaps ours through a path we cannot follow
@@ -270,7 +271,8 @@ function build(
     if (!converted) return undefined;
     const at = (c: Call) => {
       const start = mapForward(asyncEdits, c.calleeSpan.start);
-      return converted.calls.find((x) => x.calleeSpan.start === start);
+      const end = mapForward(asyncEdits, c.calleeSpan.end);
+      return converted.calls.find((x) => x.calleeSpan.start === start && x.calleeSpan.end === end);
     };
     const later: TextEdit[] = [];
     for (const c of sites.get(fileName) ?? []) {
