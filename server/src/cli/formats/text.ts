@@ -13,9 +13,15 @@ export function formatText(report: RunReport, opts: TextOptions): string {
   const c = (code: string, s: string) => (opts.color ? code + s + SGR.reset : s);
   const lines: string[] = [];
   let fixable = 0;
+  /** files not analysed, by reason: generated/minified (loopguard.skipGenerated), too large */
+  const skipped = new Map<string, number>();
   for (const entry of report.files) {
     const { file, result } = entry;
-    if (result.skipped && result.family !== undefined) lines.push(`${file}: skipped: ${result.skipped}`);
+    if (result.skipped && result.family !== undefined) {
+      lines.push(`${file}: skipped: ${result.skipped}`);
+      const why = result.skipped.includes('skipGenerated') ? 'generated or minified' : result.skipped.includes('maxFileSize') ? 'too large' : 'other';
+      skipped.set(why, (skipped.get(why) ?? 0) + 1);
+    }
     for (const e of result.ruleErrors) lines.push(`${file}: internal error in rule ${e.rule} (please report): ${e.error.split('\n')[0]}`);
     for (const f of result.findings) {
       const loc = reportLocation(entry, f);
@@ -30,6 +36,10 @@ export function formatText(report: RunReport, opts: TextOptions): string {
   const n = countFindings(report);
   const files = `${report.files.length} file${report.files.length === 1 ? '' : 's'}`;
   const fixed = report.fixed > 0 ? `, fixed ${report.fixed}` : '';
+  if (skipped.size > 0) {
+    const n = [...skipped.values()].reduce((a, b) => a + b, 0);
+    lines.push(`skipped: ${n} file${n === 1 ? '' : 's'} not analysed (${[...skipped].map(([why, k]) => `${k} ${why}`).join(', ')})`);
+  }
   if (n === 0) lines.push(`No problems found in ${files}${fixed}.`);
   else {
     const hint = fixable > 0 ? ` (${fixable} fixable with --fix)` : '';
