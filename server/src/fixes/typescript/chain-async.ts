@@ -141,7 +141,9 @@ function awaitCall(model: SourceModel, call: Call): TextEdit[] | undefined {
   if (!site || site.node.kind !== SK.CallExpression) return undefined;
   if ((site.flags & (SITE_AWAITED | SITE_AWAIT_ILLEGAL)) !== 0) return undefined;
   let outer: ts.Node = site.node;
-  while (outer.parent && ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  while (outer.parent && (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent) || ts.isSatisfiesExpression(outer.parent) || ts.isNonNullExpression(outer.parent) || ts.isTypeAssertionExpression(outer.parent))) {
+    outer = outer.parent;
+  }
   const parent = outer.parent;
   if (parent && ts.isPropertyAccessExpression(parent) && parent.expression === outer && /^(?:then|catch|finally)$/.test(parent.name.text)) return undefined;
   const { sf } = parsedOf(model);
