@@ -95,8 +95,13 @@
  * offered when some use of a helper cannot be seen or cannot await (passed as a value, named in a string,
  * called from a plain function, module-level code, a lambda, a default argument or a generator
  * expression; decorated, a generator, a dunder; defined or imported in a package's `__init__.py`).
- * TypeScript/JavaScript helper calls get no fix yet. Fixes that need `await` are offered only where
- * `await` is legal; in a sync callback only the suppression is offered.
+ * TypeScript/JavaScript helper calls get the same fix, and only it (**unsafe**): `async function`,
+ * `async (…) =>`, `async m()`, an annotated return type `T` becomes `Promise<T>`, calls become
+ * `await f()` / `(await f()).x`. Not offered for a generator, constructor, accessor, overloaded or
+ * decorated helper, a `let`, a default export, a renamed import or export, a return type that is
+ * already a promise, a value chained with `.then`, a call where `await` is illegal (parameter default,
+ * class field, sync callback), or an entry point of a package.json that is not private. Fixes that
+ * need `await` are offered only where `await` is legal; in a sync callback only the suppression is offered.
  */
 
 import { effectiveScope, runsOnEventLoop, type Call } from '../engine/model';
