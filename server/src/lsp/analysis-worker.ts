@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Engine } from '../engine/engine';
 import { toAnalysisConfig } from '../engine/config';
+import { projectFactsFor } from '../engine/project';
 import type { OffThreadRequest, OffThreadResponse } from './off-thread';
 
 const port = parentPort;
@@ -17,7 +18,8 @@ if (port) {
       (e) => {
         let response: OffThreadResponse;
         try {
-          const r = e.analyse(req.input, toAnalysisConfig(req.settings).config);
+          const project = req.withProject ? projectFactsFor(req.input.fileName) : undefined;
+          const r = e.analyse(project ? { ...req.input, project } : req.input, toAnalysisConfig(req.settings).config);
           response = {
             id: req.id,
             result: {

@@ -20,8 +20,11 @@ export const OFF_THREAD_CHARS = 100_000;
 
 export interface OffThreadRequest {
   id: number;
+  /** without `project`: its fileExists is a function, which postMessage cannot clone */
   input: SourceInput;
   settings: Settings;
+  /** the input had project facts: the worker looks them up again for input.fileName */
+  withProject?: boolean;
 }
 
 export type OffThreadResponse =
@@ -64,8 +67,10 @@ export class OffThreadAnalyser {
     }
     if (this.running?.key === key) this.restart(new Superseded());
     const id = this.nextId++;
+    const { project, ...plain } = input;
+    const request: OffThreadRequest = { id, input: plain, settings, ...(project ? { withProject: true } : {}) };
     const promise = new Promise<AnalysisResult>((resolve, reject) => {
-      this.queue.push({ id, key, request: { id, input, settings }, resolve, reject });
+      this.queue.push({ id, key, request, resolve, reject });
     });
     this.pump();
     return promise;
@@ -88,7 +93,14 @@ export class OffThreadAnalyser {
     if (this.running || this.queue.length === 0) return;
     const job = this.queue.shift() as Job;
     this.running = job;
-    this.ensureWorker().postMessage(job.request);
+    try {
+      this.ensureWorker().postMessage(job.request);
+    } catch (e) {
+      // a request that cannot be sent fails alone; left running, it would hold up every later job
+      this.running = undefined;
+      job.reject(e instanceof Error ? e : new Error(String(e)));
+      this.pump();
+    }
   }
 
   private ensureWorker(): Worker {
