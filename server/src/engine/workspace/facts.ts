@@ -104,6 +104,11 @@ export function computeFacts(model: SourceModel, lines: LineIndex, catalogue: Ec
     if (edge) f.edges.push({ ...edge, location: loc(call.calleeSpan) });
   }
   for (const heavy of outermostHeavyLoops(model, catalogue, options, (loop) => byScope.has(effectiveScope(model, loop.scope).id))) {
+    // A CPU-heavy API per element of a collection of unknown size is weak evidence: reported where it is
+    // written (in async code), but a helper with such a loop is usually small work (pino's loop over its
+    // few log levels with JSON.stringify) and would make every call of it in every async function a
+    // finding. Only counts, kernels, quadratic nests and busy-waits travel up the call graph.
+    if (heavy.reason === 'heavyCall') continue;
     const f = owner(heavy.loop.scope);
     if (f && !f.heavy) f.heavy = { label: loopLabel(model, heavy.loop, heavy.reason), location: loc(heavy.loop.headSpan) };
   }
