@@ -396,6 +396,22 @@ describe('Workspace', () => {
     }
   });
 
+  it('recording(): a view that answers as the workspace does and tells whether its answers still hold', async () => {
+    const dir = project(files);
+    const ws = await scanned(dir);
+    const handler = path.join(dir, 'handler.ts');
+    const unrelated = ws.recording();
+    assert.equal(unrelated.workspace.summary('nothing#1'), undefined);
+    const view = ws.recording();
+    const key = view.workspace.resolveImport(handler, { specifier: './loader', path: ['loadConfig'] });
+    assert.equal(key, `${path.join(dir, 'loader.ts')}#1`);
+    assert.deepEqual(view.workspace.calleeSummary(key)?.blocks?.hops.map((h) => h.label), ['readJson', 'fs.readFileSync']);
+    assert.equal(view.unchanged(), true);
+    ws.update(path.join(dir, 'config.ts'), 'export function readJson(p: string) {\n  return p;\n}\n');
+    assert.equal(view.unchanged(), false);
+    assert.equal(unrelated.unchanged(), true);
+  });
+
   it('analyses an unsaved buffer with its own functions, other files from the workspace', async () => {
     const dir = project(files);
     const ws = await scanned(dir);
@@ -447,6 +463,20 @@ describe('loopguard check with the project model', () => {
     const single = await run(dir, 'check', '--format', 'json', 'app/service.py');
     assert.equal(single.code, 1);
     assert.deepEqual((JSON.parse(single.out) as typeof folder).findings.map((f) => f.line), [5]);
+  });
+
+  it('a file analysed during the scan before the helper it calls is known is analysed again; others keep their result', async () => {
+    // a_handler.ts comes before z_helper.ts in the scan, so the early analysis cannot see the helper
+    const dir = project({
+      'a_handler.ts': "import { helper } from './z_helper';\nexport async function handler() {\n  return helper();\n}\n",
+      'b_plain.ts': "import * as fs from 'node:fs';\nexport async function direct() {\n  return fs.readFileSync('x');\n}\n",
+      'z_helper.ts': "import * as fs from 'node:fs';\nexport function helper() {\n  return fs.readFileSync('x');\n}\n",
+    });
+    const out = JSON.parse((await run(dir, 'check', '--format', 'json', '.')).out) as { findings: Array<{ file: string; line: number; message: string }> };
+    assert.deepEqual(out.findings.map((f) => [f.file, f.line, /helper → fs\.readFileSync/.test(f.message)]), [
+      ['a_handler.ts', 3, true],
+      ['b_plain.ts', 3, false],
+    ]);
   });
 
   it('--stdin-filename overlays the disk workspace', async () => {

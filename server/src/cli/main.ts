@@ -19,8 +19,15 @@
 // to a helper that blocks in another file is reported. Its files are those of the folders named (all
 // of them, as the file list walks them), and for a file named on its own, the files of its folder (and
 // below): calls into files outside those are not followed. --stdin-filename uses the folder of the
-// named path, with the stdin text in place of the file's. The scan parses every file once more than
-// the analysis does (a file's findings depend on all the others' summaries, so one pass cannot do both).
+// named path, with the stdin text in place of the file's.
+//
+// One parse per file where possible: a file's findings depend on every other file's summaries, so they
+// are final only once the scan is complete — but most files' findings never ask about another file
+// (no event-loop code calling helpers). So the scan analyses each checked file from the same parse
+// that gives its facts, through a view of the workspace that records what the analysis asked
+// (Workspace.recording); once the scan is complete, a file whose questions all get the same answers
+// keeps that result, and only the others are parsed and analysed again. --fix and --stdin-filename
+// take the plain path (scan, then analyse), as fixes change texts the scan has read.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -36,6 +43,7 @@ import { findProjectConfig, readProjectFile, type ProjectConfig } from '../engin
 import type { SourceInput } from '../frontends/frontend';
 import { diskHost, Workspace } from '../engine/workspace/workspace';
 import { listWorkspaceFiles } from '../engine/workspace/files';
+import type { FileFacts } from '../engine/workspace/facts';
 import { RULES, RULE_IDS } from '../rules/registry';
 import { UNUSED_SUPPRESSION } from '../engine/suppression';
 import { collectFiles } from './files';
@@ -152,12 +160,37 @@ function analyseText(engine: Engine, file: string, text: string, config: Analysi
  * The project model over `roots` (and `extra`, files named outside them), read from the disk with
  * `overlay` in place of some files. Files a project file excludes are not part of it.
  */
-async function buildWorkspace(engine: Engine, configs: FileConfigs, roots: readonly string[], extra: readonly string[], overlay: ReadonlyMap<string, string>): Promise<Workspace> {
+async function buildWorkspace(
+  engine: Engine,
+  configs: FileConfigs,
+  roots: readonly string[],
+  extra: readonly string[],
+  overlay: ReadonlyMap<string, string>,
+  /** files to analyse during the scan (see the header): their results are in `early` */
+  analyseEarly: ReadonlySet<string> = new Set(),
+): Promise<{ workspace: Workspace; early: Map<string, EarlyAnalysis> }> {
   const workspace = new Workspace({ host: diskHost(overlay), roots, engine, configFor: (f) => configs.quiet(f) });
   const files = new Set(listWorkspaceFiles(roots, (f) => engine.supports(f)));
   for (const f of extra) if (engine.supports(f)) files.add(f);
-  await workspace.scan([...files]);
-  return workspace;
+  const early = new Map<string, EarlyAnalysis>();
+  const factsOf = (file: string, text: string, config: AnalysisConfig): FileFacts | undefined => {
+    if (!analyseEarly.has(file)) return engine.facts({ fileName: file, text }, config);
+    const project = projectFactsFor(file);
+    const view = workspace.recording();
+    let facts: FileFacts | undefined;
+    const result = engine.analyse({ fileName: file, text, ...(project ? { project } : {}) }, config, undefined, view.workspace, (f) => (facts = f));
+    early.set(file, { text, result, unchanged: view.unchanged });
+    return facts;
+  };
+  await workspace.scan([...files], undefined, factsOf);
+  return { workspace, early };
+}
+
+/** A checked file analysed during the scan: kept when the text is the same and nothing it asked changed. */
+interface EarlyAnalysis {
+  text: string;
+  result: AnalysisResult;
+  unchanged: () => boolean;
 }
 
 /** The workspace roots for the paths given: folders as they are, a file's own folder. */
@@ -270,7 +303,7 @@ async function check(args: string[], io: CliIO): Promise<number> {
     if (config === undefined) {
       if (values.fix) fixedStdin = source;
     } else {
-      const workspace = await buildWorkspace(engine, configs, workspaceRoots([file]), [file], new Map([[file, source]]));
+      const { workspace } = await buildWorkspace(engine, configs, workspaceRoots([file]), [file], new Map([[file, source]]));
       const out = analyseText(engine, file, source, config, values.fix ?? false, workspace);
       fixed = out.applied;
       if (values.fix) fixedStdin = out.text;
@@ -283,7 +316,8 @@ async function check(args: string[], io: CliIO): Promise<number> {
       (f) => engine.supports(f) || isNotebook(f),
     );
     if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
-    const workspace = await buildWorkspace(engine, configs, workspaceRoots(targets.map((p) => path.resolve(io.cwd, p))), files, new Map());
+    const analyseEarly = new Set(values.fix ? [] : files.filter((f) => !isNotebook(f)));
+    const { workspace, early } = await buildWorkspace(engine, configs, workspaceRoots(targets.map((p) => path.resolve(io.cwd, p))), files, new Map(), analyseEarly);
     for (const file of files) {
       const config = configs.for(file);
       if (config === undefined) continue;
@@ -304,7 +338,9 @@ async function check(args: string[], io: CliIO): Promise<number> {
         reports.push({ file: displayPath(io.cwd, file), path: file, result: nb.result, notebook: nb.notebook });
         continue;
       }
-      const out = analyseText(engine, file, text, config, values.fix ?? false, workspace);
+      const kept = early.get(file);
+      early.delete(file);
+      const out = kept && kept.text === text && kept.unchanged() ? { result: kept.result, text, applied: 0 } : analyseText(engine, file, text, config, values.fix ?? false, workspace);
       if (out.applied > 0) {
         fs.writeFileSync(file, out.text);
         fixed += out.applied;

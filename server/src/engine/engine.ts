@@ -82,7 +82,12 @@ export class Engine {
     }
   }
 
-  analyse(input: SourceInput, config: AnalysisConfig, rules: readonly Rule[] = RULES, workspace?: Workspace): AnalysisResult {
+  /**
+   * `onFacts`, when given, receives the file's project-model facts from this analysis' own parse, before
+   * the rules run: a caller that keeps a Workspace loads them there instead of parsing the file again
+   * (not called when the file is not parsed: skipped, too large).
+   */
+  analyse(input: SourceInput, config: AnalysisConfig, rules: readonly Rule[] = RULES, workspace?: Workspace, onFacts?: (facts: FileFacts) => void): AnalysisResult {
     const lines = new LineIndex(input.text);
     const result: AnalysisResult = {
       family: undefined,
@@ -129,7 +134,9 @@ export class Engine {
         return covering.length > 0;
       };
       const ran = new Set<string>();
-      const callee = calleeResolver(model, lines, catalogue, config, workspace);
+      const facts = onFacts && computeFacts(model, lines, catalogue, config.options);
+      if (facts) onFacts?.(facts);
+      const callee = calleeResolver(model, lines, catalogue, config, workspace, facts);
       const chainFix = workspace && chainFixer(this.frontends, model, catalogue, workspace);
       for (const rule of rules) {
         const setting = config.severities[rule.meta.id] ?? rule.meta.defaultSeverity;
@@ -203,11 +210,12 @@ function calleeResolver(
   catalogue: Parameters<typeof computeFacts>[2],
   config: AnalysisConfig,
   workspace: Workspace | undefined,
+  known?: FileFacts,
 ): (call: Call) => CalleeSummary | undefined {
   let local: { facts: FileFacts; summaries: Map<string, FunctionSummary> } | undefined;
   const keyOf = (scope: number) => `${model.fileName}#${scope}`;
   const solve = () => {
-    const facts = computeFacts(model, lines, catalogue, config.options);
+    const facts = known ?? computeFacts(model, lines, catalogue, config.options);
     const nodes = facts.functions.map((fn) => ({
       key: keyOf(fn.scope),
       kind: fn.kind,

@@ -6,8 +6,13 @@
 // API, for the CLI and the language server:
 //   const ws = new Workspace({ host, roots, engine, configFor, resolvers });
 //   await ws.scan(files?, onProgress?)   // files: default listWorkspaceFiles(roots) (files.ts)
-//   ws.update(fileName, text | undefined) → Set<string>   // an edit, a new file, a deleted file (undefined)
-//   engine.analyse(input, config, rules, ws)              // rules ask ws.callee() for calls to helpers
+//   ws.update(fileName, text | undefined, facts?) → Set<string>   // an edit, a new file, a deleted file (undefined)
+//   engine.analyse(input, config, rules, ws, onFacts?)    // rules ask ws.callee() for calls to helpers
+//   ws.recording()                 → a view of ws that records what an analysis asks, to check it later
+//
+// One parse per file: `update` and `scan` take facts computed elsewhere from the same text (Engine.analyse's
+// onFacts), so the language server and the CLI need not parse a file once for the model and once for
+// the rules.
 //   ws.callee(fileName, call)      → CalleeSummary | undefined   // what a call site reaches
 //   ws.summaryAt(fileName, position) → the function defined there and its summary (hover)
 //   ws.dependents(fileName)        → files with calls resolved into this one
@@ -37,6 +42,21 @@ import { createJsResolver } from './resolve-js';
 import { createPythonResolver } from './resolve-python';
 import { sameNode, SummaryGraph, type SummaryNode } from './summaries';
 import type { CalleeSummary, FunctionSummary, Location, ModuleResolver, Position, WorkspaceHost } from './types';
+
+/**
+ * The questions an analysis may ask a workspace (recording()). Anything else it reads — the constructor's
+ * options, private state — the view passes through unrecorded; a new public query belongs here.
+ */
+const QUERIES: ReadonlySet<string> = new Set(['fileNames', 'has', 'callee', 'calleeSummary', 'summary', 'summaryAt', 'functions', 'dependents', 'resolveImport', 'readFile', 'callSitesOf']);
+
+/**
+ * An answer as text, for recording(): sets sorted, undefined distinct from every value — except an
+ * empty object, which only summary() returns and which tells a caller what undefined does (no evidence).
+ */
+function answerText(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Set) && Object.keys(value).length === 0) return '(undefined)';
+  return JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)].sort() : v)) ?? '(undefined)';
+}
 
 /** How deep re-exports (`export { f } from './x'`, `export * from`) are followed. */
 export const MAX_REEXPORT_DEPTH = 8;
@@ -139,11 +159,17 @@ export class Workspace {
    * Reads and summarises `files` (default: the workspace's files, files.ts). Gives the event loop a
    * turn every few files so a language server stays responsive; `onProgress(done, total)` after each.
    */
-  async scan(files?: readonly string[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  async scan(
+    files?: readonly string[],
+    onProgress?: (done: number, total: number) => void,
+    /** a file's facts from its text (default: Engine.facts), e.g. from an analysis that parses it anyway */
+    factsOf?: (fileName: string, text: string, config: AnalysisConfig) => FileFacts | undefined,
+  ): Promise<void> {
     const list = files ?? listWorkspaceFiles(this.options.roots, (f) => this.options.engine.supports(f));
     let done = 0;
     for (const file of list) {
-      this.load(file, this.options.host.readFile(file));
+      const text = this.options.host.readFile(file);
+      this.load(file, text, factsOf && text !== undefined ? (config) => factsOf(file, text, config) : undefined);
       done++;
       onProgress?.(done, list.length);
       if (done % 50 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -154,14 +180,15 @@ export class Workspace {
 
   /**
    * A file's new text (an edit, a created file) or undefined (deleted). Returns the files whose
-   * findings may change, the file itself included.
+   * findings may change, the file itself included. `facts`: the facts of `text` when the caller has
+   * them (Engine.analyse's onFacts), so it is not parsed again.
    */
-  update(fileName: string, text: string | undefined): Set<string> {
+  update(fileName: string, text: string | undefined, facts?: FileFacts): Set<string> {
     const affected = new Set<string>([fileName]);
     const before = this.files.get(fileName);
     if (text !== undefined && before && before.hash === hashOf(text)) return affected;
     const oldKey = before ? factsKey(before.facts) : undefined;
-    this.load(fileName, text);
+    this.load(fileName, text, facts && (() => facts));
     const after = this.files.get(fileName);
     const newKey = after ? factsKey(after.facts) : undefined;
     if (oldKey === newKey) return affected;
@@ -211,6 +238,30 @@ export class Workspace {
       for (const caller of this.graph.callersOf(key)) affected.add(splitKey(caller).fileName);
     }
     return affected;
+  }
+
+  /**
+   * A view of this workspace for one analysis that records every question asked through it (and the
+   * answer), and `unchanged()`, which tells whether the workspace would answer them all the same now.
+   * The CLI analyses a file during the scan, before the other files are known, and keeps the result
+   * when nothing the analysis asked came out different once the scan is complete.
+   */
+  recording(): { workspace: Workspace; unchanged: () => boolean } {
+    const checks: Array<() => boolean> = [];
+    const view = new Proxy(this, {
+      get: (target, prop, receiver) => {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function' || typeof prop !== 'string' || !QUERIES.has(prop)) return value;
+        const method = value as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => {
+          const result = method.apply(target, args);
+          const answer = answerText(result);
+          checks.push(() => answerText(method.apply(target, args)) === answer);
+          return result;
+        };
+      },
+    });
+    return { workspace: view, unchanged: () => checks.every((check) => check()) };
   }
 
   /** What the call reaches: a function of the same file (Call.target) or a resolved import. */
@@ -307,7 +358,7 @@ export class Workspace {
     return facts && functionFacts(facts, scope);
   }
 
-  private load(fileName: string, text: string | undefined): void {
+  private load(fileName: string, text: string | undefined, factsOf?: (config: AnalysisConfig) => FileFacts | undefined): void {
     if (text === undefined) {
       this.files.delete(fileName);
       this.resolved.delete(fileName);
@@ -316,7 +367,7 @@ export class Workspace {
     const hash = hashOf(text);
     if (this.files.get(fileName)?.hash === hash) return;
     const config = this.options.configFor(fileName);
-    const facts = config && this.options.engine.facts({ fileName, text }, config);
+    const facts = config && (factsOf ? factsOf(config) : this.options.engine.facts({ fileName, text }, config));
     if (facts) this.files.set(fileName, { hash, facts });
     else this.files.delete(fileName);
     this.resolved.delete(fileName);
