@@ -15,9 +15,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { defaultAnalysisConfig, type AnalysisConfig } from '../../server/src/engine/config';
+import { DEFAULT_SETTINGS, defaultAnalysisConfig, toAnalysisConfig, type AnalysisConfig, type Settings } from '../../server/src/engine/config';
 import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
-import { applyEdits, type Fix, type TextEdit } from '../../server/src/engine/finding';
+import { applyEdits, type Fix, type SeveritySetting, type TextEdit } from '../../server/src/engine/finding';
 import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
 import type { Span } from '../../server/src/engine/model';
 import { diskHost, Workspace } from '../../server/src/engine/workspace/workspace';
@@ -35,7 +35,8 @@ import { ROOT } from '../harness/lsp-client';
  */
 const TIME_BOUND_MS = 2_000;
 
-const config: AnalysisConfig = defaultAnalysisConfig();
+const defaultConfig: AnalysisConfig = defaultAnalysisConfig();
+const config = defaultConfig;
 /** printed at the end (node:test diagnostics): the figures behind TIME_BOUND_MS */
 const stats = { analyses: 0, slowestMs: 0, slowest: '', findings: 0, fixes: 0 };
 let engine: Engine;
@@ -62,7 +63,7 @@ function assertInside(text: string, span: Span, what: string): void {
   assert.ok(!splitsSurrogatePair(text, span.start) && !splitsSurrogatePair(text, span.end), `${what}: [${span.start}, ${span.end}) splits a surrogate pair`);
 }
 
-function timedAnalyse(fileName: string, text: string, workspace?: Workspace): AnalysisResult {
+function timedAnalyse(fileName: string, text: string, workspace?: Workspace, config: AnalysisConfig = defaultConfig): AnalysisResult {
   const t0 = process.cpuUsage();
   const result = engine.analyse({ fileName, text }, config, undefined, workspace);
   const used = process.cpuUsage(t0);
@@ -81,9 +82,9 @@ function timedAnalyse(fileName: string, text: string, workspace?: Workspace): An
 const MAX_REANALYSED = 6;
 
 /** The properties every analysis must have; with a workspace, multi-file fixes edit its texts. */
-function assertSound(source: FuzzSource, workspace?: Workspace): AnalysisResult {
+function assertSound(source: FuzzSource, workspace?: Workspace, config: AnalysisConfig = defaultConfig): AnalysisResult {
   const { fileName, text } = source;
-  const result = timedAnalyse(fileName, text, workspace);
+  const result = timedAnalyse(fileName, text, workspace, config);
   let reanalysed = 0;
   for (const p of result.syntaxProblems) assertInside(text, p.span, 'syntax problem');
   stats.findings += result.findings.length;
@@ -102,7 +103,7 @@ function assertSound(source: FuzzSource, workspace?: Workspace): AnalysisResult 
       } catch (e) {
         assert.fail(`${what}: ${e instanceof Error ? e.message : String(e)}`);
       }
-      if (reanalyse) timedAnalyse(fileName, fixed, workspace);
+      if (reanalyse) timedAnalyse(fileName, fixed, workspace, config);
       for (const other of fix.otherFiles ?? []) {
         const otherText = other.create ? '' : (workspace?.readFile(other.fileName) ?? fs.readFileSync(other.fileName, 'utf8'));
         for (const e of other.edits) assertInside(otherText, e, `${what} edit of ${other.fileName}`);
@@ -126,7 +127,7 @@ function property(arb: fc.Arbitrary<FuzzSource>, body: (s: FuzzSource) => void):
 
 describe('fuzz: the engine on mutated and random sources', () => {
   it('mutated fixture files: no exception, spans and fixes inside the document, fixes apply and re-analyse', async (t) => {
-    await check(__filename, t.name, property(mutatedSource(corpus), (s) => void assertSound(s)), 60);
+    await check(__filename, t.name, property(mutatedSource(corpus), (s) => void assertSound(s)), 50);
   });
 
   it('random text as every language: no exception, spans inside the document', async (t) => {
@@ -142,6 +143,46 @@ describe('fuzz: the engine on mutated and random sources', () => {
         assertSound({ ...s, text, recipe: [...s.recipe, 'fix-all'] });
       }),
       20,
+    );
+  });
+});
+
+/** Settings other than the defaults: every rule on, thresholds at their extremes, user catalogue entries with wildcards. */
+const otherSettings: fc.Arbitrary<{ config: AnalysisConfig; label: string }> = fc
+  .record({
+    cpuLoopThreshold: fc.constantFrom(1, 2, 1_000, 1e12),
+    pythonFreeThreaded: fc.boolean(),
+    skipGenerated: fc.boolean(),
+    severity: fc.constantFrom<SeveritySetting | 'default'>('error', 'hint', 'default'),
+    blockingApis: fc.subarray([
+      { name: '*.get', advice: 'use the async client' },
+      { name: 'mylib.*', advice: 'use mylib.aio', language: 'python' },
+      { name: 'fs.readFileSync', enabled: false },
+      { name: 'time.sleep', enabled: false },
+      { name: 'x', advice: 'use await y' },
+    ]),
+    cpuHeavyApis: fc.subarray([{ name: 'JSON.parse' }, { name: '*.sort' }, { name: 'hashlib.*', releasesGil: true }]),
+  })
+  .map((o) => {
+    const { severity } = o;
+    const rules: Record<string, SeveritySetting> = severity === 'default' ? {} : Object.fromEntries(Object.keys(defaultConfig.severities).map((id) => [id, severity]));
+    const settings: Settings = { ...DEFAULT_SETTINGS, rules, blockingApis: o.blockingApis, cpuHeavyApis: o.cpuHeavyApis, cpuLoopThreshold: o.cpuLoopThreshold, pythonFreeThreaded: o.pythonFreeThreaded, skipGenerated: o.skipGenerated };
+    return { config: toAnalysisConfig(settings).config, label: JSON.stringify(o) };
+  });
+
+describe('fuzz: the engine under other settings', () => {
+  it('mutated fixture files with thresholds at their extremes and user catalogue entries: the same properties', async (t) => {
+    await check(
+      __filename,
+      t.name,
+      fc.property(mutatedSource(corpus), otherSettings, (s, { config, label }) => {
+        try {
+          assertSound(s, undefined, config);
+        } catch (e) {
+          throw new Error(`${e instanceof Error ? e.message : String(e)}\n${where(s)}\nsettings: ${label}`, { cause: e });
+        }
+      }),
+      25,
     );
   });
 });
