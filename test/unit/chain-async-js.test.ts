@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { applyEdits, type Fix } from '../../server/src/engine/finding';
@@ -186,6 +187,27 @@ describe('make the chain async (JavaScript/TypeScript)', () => {
     const run = (dir: string) => promisify(execFile)(process.execPath, [path.join(dir, 'main.js')], { cwd: dir });
     const [before, afterFix] = await Promise.all([run(root), run(fixedRoot)]);
     assert.equal(before.stdout, '5:HELLO\n');
+    assert.equal(afterFix.stdout, before.stdout);
+  });
+
+  it('the fixed TypeScript program prints what the original prints (run with tsx)', { timeout: 30_000 }, async () => {
+    const files = {
+      'package.json': '{ "name": "app", "private": true, "type": "module" }',
+      'data.txt': 'hi',
+      'src/settings.ts': "import { readFileSync } from 'node:fs';\n\nexport function readSettings(file: string): string {\n  return readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');\n}\n",
+      'src/config.ts': "import { readSettings } from './settings.ts';\n\nexport function load(name: string): string[] {\n  return readSettings(name).split('');\n}\n",
+      'src/handlers.ts': "import { load } from './config.ts';\n\nexport async function handle(name: string) {\n  return load(name).length;\n}\n",
+      'src/main.ts': "import { handle } from './handlers.ts';\n\nconsole.log(await handle('data.txt'));\n",
+    };
+    const offered = await chainFix(files, { line: 4 });
+    assert.ok(offered.fix);
+    const fixed = applied(offered.root, offered.fix);
+    assert.equal(fixed['src/handlers.ts'], "import { load } from './config.ts';\n\nexport async function handle(name: string) {\n  return (await load(name)).length;\n}\n");
+    const fixedRoot = write({ ...files, ...fixed });
+    const tsx = pathToFileURL(path.resolve(__dirname, '../../node_modules/tsx/dist/loader.mjs')).href;
+    const run = (dir: string) => promisify(execFile)(process.execPath, ['--import', tsx, path.join(dir, 'src/main.ts')], { cwd: dir });
+    const [before, afterFix] = await Promise.all([run(offered.root), run(fixedRoot)]);
+    assert.equal(before.stdout, '2\n');
     assert.equal(afterFix.stdout, before.stdout);
   });
 });

@@ -158,9 +158,15 @@ function awaitCall(model: SourceModel, call: Call): TextEdit[] | undefined {
   return [{ start, end: start, newText: 'await ' }];
 }
 
+// the driver asks for a file's imports and then its comments: one parse for both
+let lastParsed: { text: string; fileName: string; sf: ts.SourceFile } | undefined;
+
 function sourceFileOf(text: string, fileName: string | undefined): ts.SourceFile {
   const name = fileName ?? 'file.ts';
-  return parseSource(name, text, scriptKindFor(name, undefined));
+  if (lastParsed?.text === text && lastParsed.fileName === name) return lastParsed.sf;
+  const sf = parseSource(name, text, scriptKindFor(name, undefined));
+  lastParsed = { text, fileName: name, sf };
+  return sf;
 }
 
 /**
