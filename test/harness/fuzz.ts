@@ -181,7 +181,8 @@ type Mutation =
   | { kind: 'deleteToken' | 'duplicateToken' | 'deleteLine' | 'duplicateLine' | 'swapLines'; at: number }
   | { kind: 'insert'; at: number; text: string }
   | { kind: 'hostile'; at: number; which: number; n: number }
-  | { kind: 'lineEndings'; style: number };
+  | { kind: 'lineEndings'; style: number }
+  | { kind: 'splice'; donor: number; from: number; lines: number; at: number };
 
 // a fraction of the text's length, uniform (fc.double favours tiny values: every edit would land at 0)
 const position = fc.integer({ min: 0, max: 999_999 }).map((n) => n / 1_000_000);
@@ -200,13 +201,15 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('hostile' as const), at: position, which: fc.nat(8), n: fc.integer({ min: 1, max: 3000 }) }),
   fc.record({ kind: fc.constant('lineEndings' as const), style: fc.nat(2) }),
+  // lines of another fixture pasted in: constructs of one rule's fixtures meet another's
+  fc.record({ kind: fc.constant('splice' as const), donor: fc.nat(), from: position, lines: fc.integer({ min: 1, max: 30 }), at: position }),
 );
 
 function pick<T>(list: readonly T[], at: number): T | undefined {
   return list.length ? list[Math.floor(at * list.length)] : undefined;
 }
 
-export function mutate(text: string, m: Mutation, python: boolean): string {
+export function mutate(text: string, m: Mutation, python: boolean, donors: readonly FuzzSource[] = []): string {
   const offset = (at: number) => Math.floor(at * (text.length + 1));
   switch (m.kind) {
     case 'truncate':
@@ -241,6 +244,15 @@ export function mutate(text: string, m: Mutation, python: boolean): string {
       const at = pick(lines, m.at)?.start ?? 0;
       return text.slice(0, at) + hostile(m.which, m.n, python) + '\n' + text.slice(at);
     }
+    case 'splice': {
+      const donor = donors.length ? donors[m.donor % donors.length].text : text;
+      const lines = lineSpans(donor);
+      const first = Math.floor(m.from * lines.length);
+      const piece = lines.slice(first, first + m.lines);
+      if (!piece.length) return text;
+      const at = pick(lineSpans(text), m.at)?.start ?? 0;
+      return text.slice(0, at) + donor.slice(piece[0].start, piece[piece.length - 1].end) + text.slice(at);
+    }
     case 'lineEndings':
       return m.style === 0 ? text.replace(/\r?\n/g, '\r\n') : m.style === 1 ? text.replace(/\r?\n/g, '\r') : '\uFEFF' + text;
   }
@@ -254,6 +266,8 @@ function describeMutation(m: Mutation): string {
       return `hostile #${m.which} ×${m.n} at ${m.at.toFixed(3)}`;
     case 'lineEndings':
       return `line endings style ${m.style}`;
+    case 'splice':
+      return `splice ${m.lines} line(s) of donor #${m.donor} from ${m.from.toFixed(3)} at ${m.at.toFixed(3)}`;
     default:
       return `${m.kind} at ${m.at.toFixed(3)}`;
   }
@@ -274,7 +288,7 @@ export function mutatedSource(corpus: readonly FuzzSource[]): fc.Arbitrary<FuzzS
       if (crossLanguage === 0) fileName = fileName.replace(/\.[^.]+$/, fileName.endsWith('.py') ? '.ts' : '.py');
       const python = fileName.endsWith('.py');
       let text = base.text;
-      for (const m of mutations) text = mutate(text, m, python);
+      for (const m of mutations) text = mutate(text, m, python, corpus);
       return { fileName, text, recipe: [...base.recipe, ...mutations.map(describeMutation), `as ${path.basename(fileName)}`] };
     });
 }
