@@ -70,8 +70,8 @@ function escapeRegExp(s: string): string {
 
 const SOURCE_EXT = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|py|pyi)$/;
 
-/** Every fixture source under test/fixtures (the `.fixed.` outputs too: they are valid code). */
-export function fixtureSources(): FuzzSource[] {
+/** Every fixture source under test/fixtures, or under `root` (the `.fixed.` outputs too: they are valid code). */
+export function fixtureSources(root: string = path.join(ROOT, 'test', 'fixtures')): FuzzSource[] {
   const out: FuzzSource[] = [];
   const walk = (dir: string): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -80,7 +80,7 @@ export function fixtureSources(): FuzzSource[] {
       else if (SOURCE_EXT.test(e.name)) out.push({ fileName: p, text: fs.readFileSync(p, 'utf8'), recipe: [path.relative(ROOT, p)] });
     }
   };
-  walk(path.join(ROOT, 'test', 'fixtures'));
+  walk(root);
   return out;
 }
 

@@ -9,15 +9,17 @@
 // Runs are bounded for `npm test`; FUZZ_RUNS=<n> raises them, FUZZ_SEED/FUZZ_PATH replay a failure.
 
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { HoverRequest, MessageType, type CodeAction, type Diagnostic, type Hover, type Range } from 'vscode-languageserver-protocol/node';
+import { DidChangeWorkspaceFoldersNotification, HoverRequest, MessageType, type CodeAction, type Diagnostic, type Hover, type Range } from 'vscode-languageserver-protocol/node';
 import { OFF_THREAD_CHARS } from '../../server/src/lsp/off-thread';
 import { FIX_ALL_KIND } from '../../server/src/lsp/protocol';
 import { check, fixtureSources, mutatedSource, ODD_UNITS, type FuzzSource } from '../harness/fuzz';
-import { LspTestClient, ROOT, applyTextEdits, editsFor, ensureBuilt, isCodeAction } from '../harness/lsp-client';
+import { FULL_CAPABILITIES, LspTestClient, ROOT, applyTextEdits, editsFor, ensureBuilt, isCodeAction } from '../harness/lsp-client';
 
 const LANGUAGE_IDS: Record<string, string> = {
   '.ts': 'typescript',
@@ -65,24 +67,19 @@ const fuzzEdit: fc.Arbitrary<FuzzEdit> = fc.record({
 
 let counter = 0;
 
-describe('fuzz: the language server on mutated documents and edits', () => {
-  let client: LspTestClient;
-  const corpus = fixtureSources();
-
-  before(async () => {
-    ensureBuilt();
-    client = await LspTestClient.start({ settings: {} });
-  });
-
-  after(async () => {
-    await client.shutdown();
-  });
-
-  it('open, edit, code actions and hover: every request answered, every range inside the document', async (t) => {
-    const property = fc.asyncProperty(mutatedSource(corpus), fc.array(fuzzEdit, { maxLength: 4 }), fc.nat(999), async (source: FuzzSource, edits, hoverAt) => {
+/**
+ * One run: the document opened, edited, its last version's diagnostics checked, code actions and a
+ * hover requested and checked, nothing logged as failed; closed at the end.
+ */
+function documentProperty(
+  clientOf: () => LspTestClient,
+  sources: fc.Arbitrary<FuzzSource>,
+  fileOf: (source: FuzzSource) => string,
+): fc.IAsyncProperty<[FuzzSource, FuzzEdit[], number]> {
+  return fc.asyncProperty(sources, fc.array(fuzzEdit, { maxLength: 4 }), fc.nat(999), async (source: FuzzSource, edits, hoverAt) => {
+      const client = clientOf();
       const ext = path.extname(source.fileName);
-      // a fresh uri per run: a document's state never leaks into the next run
-      const uri = pathToFileURL(path.join(path.dirname(source.fileName), `fuzz-${++counter}${ext}`)).href;
+      const uri = pathToFileURL(fileOf(source)).href;
       const recipe = [...source.recipe, ...edits.map((e) => `edit ${JSON.stringify(e).slice(0, 80)}`)].join(' → ');
       const logMark = client.logs.mark();
       try {
@@ -127,6 +124,24 @@ describe('fuzz: the language server on mutated documents and edits', () => {
         await client.close(uri);
       }
     });
+}
+
+
+describe('fuzz: the language server on mutated documents and edits', () => {
+  let client: LspTestClient;
+  const corpus = fixtureSources();
+
+  before(async () => {
+    ensureBuilt();
+    client = await LspTestClient.start({ settings: {} });
+  });
+
+  after(async () => {
+    await client.shutdown();
+  });
+
+  it('open, edit, code actions and hover: every request answered, every range inside the document', async (t) => {
+    const property = documentProperty(() => client, mutatedSource(corpus), (source) => path.join(path.dirname(source.fileName), `fuzz-${++counter}${path.extname(source.fileName)}`));
     await check(__filename, t.name, property, 15);
     assert.equal(client.child.exitCode, null, 'the server is alive');
     // and still analyses: a plain document gets its finding
@@ -139,19 +154,6 @@ describe('fuzz: the language server on mutated documents and edits', () => {
       [['blocking-call-in-async', 3]],
     );
     await client.close(uri);
-  });
-});
-
-describe('fuzz regressions: the language server', () => {
-  let client: LspTestClient;
-
-  before(async () => {
-    ensureBuilt();
-    client = await LspTestClient.start({ settings: {} });
-  });
-
-  after(async () => {
-    await client.shutdown();
   });
 
   // Found by the fuzz test: a document of OFF_THREAD_CHARS or more in a folder with a package.json
@@ -183,6 +185,44 @@ describe('fuzz regressions: the language server', () => {
     await client.close(small);
     const failures = client.logs.items.slice(logMark).filter((l) => l.type === MessageType.Error);
     assert.deepEqual(failures.map((l) => l.message.slice(0, 500)), []);
+  });
+});
+
+describe('fuzz: the language server with a workspace folder', () => {
+  let client: LspTestClient;
+  let dir: string;
+  let corpus: FuzzSource[];
+
+  before(async () => {
+    ensureBuilt();
+    // the cross-file fixture workspaces as one folder: an edited file syncs into the project model,
+    // its dependents are analysed again, a hover shows summaries
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-fuzz-lsp-'));
+    const fixtures = path.join(ROOT, 'test', 'fixtures');
+    for (const rule of fs.readdirSync(fixtures)) {
+      for (const e of fs.readdirSync(path.join(fixtures, rule))) {
+        if (e.endsWith('.workspace')) fs.cpSync(path.join(fixtures, rule, e), path.join(dir, rule, e), { recursive: true });
+      }
+    }
+    corpus = fixtureSources(dir);
+    client = await LspTestClient.start({
+      settings: { workspaceDiagnostics: true },
+      capabilities: { ...FULL_CAPABILITIES, workspace: { ...FULL_CAPABILITIES.workspace, workspaceFolders: true } },
+    });
+    await client.connection.sendNotification(DidChangeWorkspaceFoldersNotification.type, {
+      event: { added: [{ uri: pathToFileURL(dir).href, name: 'fuzz' }], removed: [] },
+    });
+  });
+
+  after(async () => {
+    await client.shutdown();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('workspace files opened with mutated text and edited: every request answered, every range inside the document', async (t) => {
+    // the file's own path: the server overlays the buffer on the workspace's copy of it
+    await check(__filename, t.name, documentProperty(() => client, mutatedSource(corpus), (source) => source.fileName), 10);
+    assert.equal(client.child.exitCode, null, 'the server is alive');
   });
 });
 
