@@ -15,6 +15,7 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 import { EXCLUDED_DIRS } from '../cli/files';
 import type { AnalysisConfig } from '../engine/config';
 import type { Engine } from '../engine/engine';
+import type { FileFacts } from '../engine/workspace/facts';
 import { nodeKey, Workspace } from '../engine/workspace/workspace';
 import type { CalleeSummary, Evidence, Location, Position, WorkspaceHost } from '../engine/workspace/types';
 import { RULES } from '../rules/registry';
@@ -140,7 +141,7 @@ export class ProjectModel {
    * returns the Workspace to analyse it with. Other open documents whose findings the edit can change
    * are analysed again; closed ones get new workspace diagnostics.
    */
-  sync(uri: string, fileName: string, text: string): Workspace | undefined {
+  sync(uri: string, fileName: string, text: string, facts?: FileFacts): Workspace | undefined {
     const file = documentPath(uri);
     const folder = file === undefined ? undefined : this.folderOf(file);
     if (!folder || file === undefined) return undefined;
@@ -150,8 +151,17 @@ export class ProjectModel {
       folder.pending.add(file);
       return folder.workspace;
     }
-    this.updated(folder, file, folder.workspace.update(file, text));
+    this.updated(folder, file, folder.workspace.update(file, text, facts));
     return folder.workspace;
+  }
+
+  /**
+   * The Workspace `sync` returns, without syncing: the validator analyses with it and syncs from the
+   * analysis' own parse (Engine.analyse's onFacts, before the rules run), so an edit is parsed once.
+   */
+  workspaceOf(uri: string): Workspace | undefined {
+    const file = documentPath(uri);
+    return file === undefined ? undefined : this.folderOf(file)?.workspace;
   }
 
   /** A document closed: its file is the disk's again. */

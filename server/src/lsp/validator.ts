@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisResult, Engine, SourceInput } from '../engine/engine';
+import type { FileFacts } from '../engine/workspace/facts';
 import type { Workspace } from '../engine/workspace/workspace';
 import { RULES } from '../rules/registry';
 import { projectFactsFor } from '../engine/project';
@@ -37,7 +38,11 @@ export interface ValidatorHost {
    * The project model (lsp/project.ts): takes the document's text right before it is analysed and
    * gives the Workspace that resolves calls into other files. Without it, chains stay within the file.
    */
-  project?: { sync(uri: string, fileName: string, text: string): Workspace | undefined };
+  project?: {
+    sync(uri: string, fileName: string, text: string, facts?: FileFacts): Workspace | undefined;
+    /** the Workspace sync would return, without syncing (then the analysis syncs with its own facts) */
+    workspaceOf?(uri: string): Workspace | undefined;
+  };
   /**
    * Where documents of OFF_THREAD_CHARS characters or more are analysed (lsp/off-thread.ts), so the
    * server's thread stays free. Without it every document is analysed on the server's thread.
@@ -249,8 +254,21 @@ export class Validator {
     let result: AnalysisResult;
     try {
       const input = sourceInput(doc);
-      const workspace = this.host.project?.sync(uri, input.fileName, input.text);
-      result = workspace ? this.host.engine.analyse(input, config, RULES, workspace) : this.host.engine.analyse(input, config);
+      const { project } = this.host;
+      const workspace = project?.workspaceOf?.(uri);
+      if (project && workspace) {
+        // one parse: the analysis hands the file's facts to its Workspace before the rules ask it anything
+        let synced = false;
+        result = this.host.engine.analyse(input, config, RULES, workspace, (facts) => {
+          synced = true;
+          project.sync(uri, input.fileName, input.text, facts);
+        });
+        // not parsed (too large for loopguard.maxFileSize): the Workspace learns that its own way
+        if (!synced) project.sync(uri, input.fileName, input.text);
+      } else {
+        const synced = project?.sync(uri, input.fileName, input.text);
+        result = synced ? this.host.engine.analyse(input, config, RULES, synced) : this.host.engine.analyse(input, config);
+      }
     } catch (e) {
       // the engine isolates rules; this is a front end breaking its never-throw contract
       log.error(`Analysing ${uri} (version ${version}) failed: ${errorText(e)}`);
