@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DEFAULT_SETTINGS, defaultAnalysisConfig, toAnalysisConfig, type AnalysisConfig, type Settings } from '../../server/src/engine/config';
@@ -240,3 +241,21 @@ describe('fuzz: the engine with a workspace', () => {
     );
   });
 });
+
+describe('fuzz regressions: the engine', () => {
+  // Found by the fuzz test (unused.py with 300 nested async defs and another fixture's lines spliced
+  // in; the shrunk file is in test/fuzz-regressions/): the Python fixer asked whether an offset was
+  // inside a string by climbing .parent from descendantForIndex(offset), a zero-width ERROR node there,
+  // and that corrupted tree-sitter's WASM memory: the analysis threw "table index is out of bounds"
+  // when it deleted the tree, and every later Python file came out with no findings.
+  it('a Python file whose suppression offset falls on a zero-width ERROR node: analysed, and the next file still is', () => {
+    const text = zlib.gunzipSync(fs.readFileSync(path.join(ROOT, 'test', 'fuzz-regressions', 'python-zero-width-error.py.gz'))).toString('utf8');
+    assertSound({ fileName: path.join(ROOT, 'broken.py'), text, recipe: ['python-zero-width-error.py'] });
+    const next = engine.analyse({ fileName: 'next.py', text: 'import time\n\nasync def main():\n    time.sleep(1)\n' }, config);
+    assert.deepEqual(
+      next.findings.map((f) => [f.rule, next.lines.position(f.span.start).line]),
+      [['blocking-call-in-async', 3]],
+    );
+  });
+});
+

@@ -193,9 +193,15 @@ export class TreeFacts implements PythonFileFacts {
 
   insideString(offset: number): boolean {
     if (!this.tree) return true;
-    // a replacement field of an f-string counts as inside: a comment cannot start there either
-    for (let n: Node | null = this.tree.rootNode.descendantForIndex(offset); n; n = n.parent) {
-      if (n.type === 'string' && n.startIndex < offset && offset < n.endIndex) return true;
+    // Down from the root through the nodes that contain the offset, not up with .parent from
+    // descendantForIndex(offset): in a broken file that can be a zero-width ERROR node, and Node.parent
+    // of one corrupts tree-sitter's WASM memory (web-tree-sitter 0.25.10: deleting the tree then traps,
+    // and later parses find nothing). The same strings are found: each one contains the offset.
+    // A replacement field of an f-string counts as inside: a comment cannot start there either.
+    let node: Node | null = this.tree.rootNode;
+    while (node) {
+      if (node.type === 'string') return true;
+      node = node.children.find((c) => c !== null && c.startIndex < offset && offset < c.endIndex) ?? null;
     }
     return false;
   }
