@@ -7,20 +7,32 @@ export interface Position {
 }
 
 export class LineIndex {
-  /** offset of the first character of each line */
-  private readonly starts: number[];
+  private computed: number[] | undefined;
 
-  constructor(private readonly text: string) {
+  constructor(private readonly text: string) {}
+
+  /**
+   * Offset of the first character of each line. Built on first use: the engine makes one index per
+   * analysis, and most files have no finding and no suppression comment to place.
+   */
+  private get starts(): number[] {
+    if (this.computed) return this.computed;
+    const { text } = this;
     const starts = [0];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 /* \n */) starts.push(i + 1);
-      else if (c === 13 /* \r */) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
+    if (text.indexOf('\r') < 0) {
+      // the common case, found natively: only \n breaks lines
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    } else {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10 /* \n */) starts.push(i + 1);
+        else if (c === 13 /* \r */) {
+          if (text.charCodeAt(i + 1) === 10) i++;
+          starts.push(i + 1);
+        }
       }
     }
-    this.starts = starts;
+    return (this.computed = starts);
   }
 
   get lineCount(): number {
