@@ -263,6 +263,12 @@ export class LspTestClient {
     return code;
   }
 
+  /** Cleanup for `after()`: the protocol's shutdown and exit, or a kill when the server does not answer in 10 s. */
+  async stop(): Promise<void> {
+    const code = await Promise.race([this.shutdown(), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000).unref())]);
+    if (code === 'hung') this.kill();
+  }
+
   /** Ends the server without the protocol (cleanup after a failed test). */
   kill(): void {
     if (this.child.exitCode === null) this.child.kill();

@@ -76,10 +76,7 @@ describe('configuration over the language server protocol', () => {
   });
 
   after(async () => {
-    if (client) {
-      const code = await Promise.race([client.shutdown(), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000).unref())]);
-      if (code === 'hung') client.kill();
-    }
+    await client?.stop();
   });
 
   async function open(file: string): Promise<Diagnostic[]> {

@@ -30,10 +30,7 @@ describe('language server: Jupyter notebooks', () => {
   });
 
   after(async () => {
-    if (client) {
-      const code = await Promise.race([client.shutdown(), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000).unref())]);
-      if (code === 'hung') client.kill();
-    }
+    await client?.stop();
   });
 
   function ours(p: PublishDiagnosticsParams): Diagnostic[] {

@@ -127,10 +127,7 @@ describe('the project model over the language server protocol', () => {
   });
 
   after(async () => {
-    if (client) {
-      const code = await Promise.race([client.shutdown(), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000).unref())]);
-      if (code === 'hung') client.kill();
-    }
+    await client?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   });
 

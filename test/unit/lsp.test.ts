@@ -91,10 +91,7 @@ describe('language server over stdio', () => {
   });
 
   after(async () => {
-    if (client) {
-      const code = await Promise.race([client.shutdown(), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 10_000).unref())]);
-      if (code === 'hung') client.kill();
-    }
+    await client?.stop();
   });
 
   /** Opens a document and returns its first published diagnostics. */
