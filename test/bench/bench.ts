@@ -20,6 +20,7 @@ import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine } from '../../server/src/engine/engine';
 import { loadPythonLanguage } from '../../server/src/frontends/python/parser';
 import { buildWorkspaces, measureInChild, workspaceTable, type WorkspaceRow } from './workspace-bench';
+import { walk } from './walk';
 
 const ROOT = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -31,22 +32,6 @@ interface Corpus {
   name: string;
   files: Array<{ fileName: string; text: string }>;
   lines: number;
-}
-
-function walk(dir: string, accept: (f: string) => boolean, out: string[], skipDir: (name: string) => boolean): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!skipDir(e.name)) walk(full, accept, out, skipDir);
-    } else if (e.isFile() && accept(full)) out.push(full);
-  }
 }
 
 function takeCorpus(name: string, candidates: string[]): Corpus {

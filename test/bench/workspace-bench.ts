@@ -31,6 +31,7 @@ import { Engine } from '../../server/src/engine/engine';
 import { diskHost, Workspace } from '../../server/src/engine/workspace/workspace';
 import { loadPythonLanguage } from '../../server/src/frontends/python/parser';
 import { RULES } from '../../server/src/rules/registry';
+import { walk } from './walk';
 
 const ROOT = path.join(__dirname, '..', '..');
 const EDITS = 50;
@@ -93,22 +94,6 @@ export interface WorkspaceRow {
 
 /** Folders whose names files.ts skips as build output or dependencies: renamed in the copy, consistently. */
 const RENAMED_DIRS: Record<string, string> = { dist: 'dist_', build: 'build_', out: 'out_', lib2to3: 'lib2to3_' };
-
-function walk(dir: string, accept: (f: string) => boolean, out: string[], skipDir: (name: string) => boolean): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!skipDir(e.name)) walk(full, accept, out, skipDir);
-    } else if (e.isFile() && accept(full)) out.push(full);
-  }
-}
 
 /** Copies files from under `from` to `to` (same relative paths, build-output folder names renamed) up to `budget` lines. */
 function copyCorpus(from: string, candidates: string[], to: string, budget: number): string[] {
