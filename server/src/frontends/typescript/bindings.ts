@@ -107,6 +107,19 @@ const INTEROP_HELPERS = new Set([
 
 const MAX_DEPTH = 40;
 
+/**
+ * The module expression a compiled interop wrapper returns (`__importDefault(require('x'))` → the
+ * `require('x')` call), or undefined when `call` is not such a wrapper.
+ */
+export function interopOperand(call: ts.CallExpression): ts.Expression | undefined {
+  const callee = skipOuter(call.expression);
+  const calleeName =
+    callee.kind === SK.Identifier ? (callee as ts.Identifier).text
+    : callee.kind === SK.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).name.text
+    : undefined;
+  return calleeName !== undefined && INTEROP_HELPERS.has(calleeName) && call.arguments.length >= 1 ? call.arguments[0] : undefined;
+}
+
 /** Skips parentheses and type-only wrappers that do not change the value. */
 export function skipOuter(node: ts.Expression): ts.Expression {
   for (;;) {
@@ -195,14 +208,13 @@ export function resolveExpression(expr: ts.Expression, scope: LexScope, depth = 
     }
     case SK.CallExpression: {
       const call = e as ts.CallExpression;
+      const wrapped = interopOperand(call);
+      if (wrapped) return resolveExpression(wrapped, scope, depth + 1);
       const callee = skipOuter(call.expression);
       const calleeName =
         callee.kind === SK.Identifier ? (callee as ts.Identifier).text
         : callee.kind === SK.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).name.text
         : undefined;
-      if (calleeName !== undefined && INTEROP_HELPERS.has(calleeName) && call.arguments.length >= 1) {
-        return resolveExpression(call.arguments[0], scope, depth + 1);
-      }
       const req = requireTarget(call, scope, depth);
       if (req) return req;
       if (calleeName === 'createRequire') {

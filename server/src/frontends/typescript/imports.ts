@@ -13,18 +13,13 @@ import { builtinModules } from 'node:module';
 import ts from 'typescript';
 import type { FunctionScope, ImportedName, ModuleExport } from '../../engine/model';
 import {
-  isStringLike, lookup, normaliseModule, resolveExpression, skipOuter, type Binding, type LexScope,
+  interopOperand, isStringLike, lookup, normaliseModule, resolveExpression, skipOuter, type Binding, type LexScope,
 } from './bindings';
 import type { WalkResult } from './walker';
 
 const SK = ts.SyntaxKind;
 const BUILTINS: ReadonlySet<string> = new Set(builtinModules);
 const MAX_DEPTH = 40;
-
-/** The same wrappers bindings.ts looks through: compiled interop around `require`. */
-const INTEROP_HELPERS = new Set([
-  '__importDefault', '__importStar', '_interopRequireDefault', '_interopRequireWildcard', '__toESM', '__toCommonJS',
-]);
 
 /** `fs`, `node:fs`, `fs/promises`: never another file of the workspace. */
 function isBuiltinModule(specifier: string): boolean {
@@ -96,14 +91,8 @@ export class ImportResolver {
       }
       case SK.CallExpression: {
         const call = e as ts.CallExpression;
-        const callee = skipOuter(call.expression);
-        const calleeName =
-          callee.kind === SK.Identifier ? (callee as ts.Identifier).text
-          : callee.kind === SK.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).name.text
-          : undefined;
-        if (calleeName !== undefined && INTEROP_HELPERS.has(calleeName) && call.arguments.length >= 1) {
-          return this.resolve(call.arguments[0], lex, depth + 1);
-        }
+        const wrapped = interopOperand(call);
+        if (wrapped) return this.resolve(wrapped, lex, depth + 1);
         if (call.arguments.length !== 1 || !isStringLike(call.arguments[0])) return undefined;
         if (resolveExpression(call.expression, lex)?.kind !== 'require') return undefined;
         return this.module(call.arguments[0].text);
