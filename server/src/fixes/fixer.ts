@@ -5,7 +5,7 @@
 // style, parentheses around `await`, which async library the file uses, indentation).
 
 import type { FileChange, TextEdit } from '../engine/finding';
-import type { AwaitRace, Call, FunctionScope, Loop, Span, StateWrite } from '../engine/model';
+import type { AwaitRace, Call, FunctionScope, ImportedName, Loop, SourceModel, Span, StateWrite } from '../engine/model';
 import type { FixSpec } from '../engine/catalogue';
 
 export interface BuiltFix {
@@ -25,6 +25,12 @@ export interface SafetyRatedFix extends BuiltFix {
  * the state (`_counter_lock = threading.Lock()`, `const balanceLock = …`).
  */
 export type LockChoice = { existing: string } | 'new';
+
+/**
+ * Where code in another module finds a helper that a call reaches: the import the calling file makes
+ * (`imported`, as Call.imported: its specifier and path), or an export of the calling file itself.
+ */
+export type HelperSource = { kind: 'import'; imported: ImportedName } | { kind: 'self'; exportName: string };
 
 export interface FileFixer {
   /**
@@ -70,4 +76,31 @@ export interface FileFixer {
    * without changing what the code means (a declaration used after them, a jump out of them).
    */
   guardWithAsyncLock?(race: AwaitRace, lock: LockChoice): SafetyRatedFix | undefined;
+  /**
+   * A call, in an async function, to a helper that is CPU-heavy (or blocks): the whole call run in a worker
+   * thread (JS/TS: a wrapper in the worker module next to the file that imports the helper from `source`,
+   * run by the worker pool; always unsafe, writes other files). Undefined when it cannot be written here
+   * (`this`-bound or spread calls, arguments that do not clone, a sync callback, a `.tsx` file, …).
+   */
+  runHelperInWorker?(call: Call, source: HelperSource): SafetyRatedFix | undefined;
+  /**
+   * Python: a call, in an `async def`, to a CPU-heavy module-level function run in the module's
+   * ProcessPoolExecutor (`await loop.run_in_executor(pool, f, *args)`), or undefined (a method, a nested
+   * function, a decorated def, arguments that never pickle, a trio/anyio file).
+   */
+  runHelperInProcessPool?(call: Call): SafetyRatedFix | undefined;
+}
+
+/**
+ * Where another module of the same directory finds the helper `call` reaches: the calling file's own import
+ * of it (a worker module next to the file resolves the specifier the same way), or, for a function of the
+ * file itself, the name the file exports it under (a plain name before `default`); undefined when the
+ * file does not export it.
+ */
+export function helperSource(model: Pick<SourceModel, 'exports'>, call: Call): HelperSource | undefined {
+  if (call.imported) return { kind: 'import', imported: call.imported };
+  if (call.target === undefined) return undefined;
+  const names = (model.exports ?? []).filter((e) => e.scope === call.target && !e.from).map((e) => e.name);
+  const name = names.find((n) => n !== 'default') ?? names[0];
+  return name === undefined ? undefined : { kind: 'self', exportName: name };
 }

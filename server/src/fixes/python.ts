@@ -17,6 +17,7 @@ import { LineIndex } from '../engine/text';
 import type { PythonFileFacts } from '../frontends/python/facts';
 import type { BuiltFix, FileFixer, LockChoice, SafetyRatedFix } from './fixer';
 import { guardWithAsyncLock, rereadAfterAwait } from './python/await-race';
+import { helperToProcessPool } from './python/helper-pool';
 import { guardWithLock } from './python/lock';
 import { ImportPlanner } from './python/imports';
 import { moveLoop } from './python/move-loop';
@@ -59,6 +60,12 @@ export class PythonFixer implements FileFixer {
   moveLoopOffEventLoop(loop: Loop): SafetyRatedFix[] {
     const fix = moveLoop(this.facts, this.lines, loop);
     return fix ? [fix] : [];
+  }
+
+  runHelperInProcessPool(call: Call): SafetyRatedFix | undefined {
+    // run_in_executor is asyncio's; trio and anyio have their own process APIs
+    if (this.flavour().key !== 'asyncio') return undefined;
+    return helperToProcessPool(this.facts, this.lines, call);
   }
 
   switchToProcessPool(scope: FunctionScope): { fixes: SafetyRatedFix[]; problem: string | undefined } {

@@ -129,7 +129,8 @@
  * whole call into a worker or process depends on what the function does.
  */
 
-import { effectiveScope, runsOnEventLoop } from '../engine/model';
+import { effectiveScope, runsOnEventLoop, type Call, type SourceModel } from '../engine/model';
+import { helperSource, type SafetyRatedFix } from '../fixes/fixer';
 import { chainData, chainRelated } from './call-chains';
 import { describeContext } from './context';
 import { outermostHeavyLoops } from './heavy-loops';
@@ -188,11 +189,12 @@ export const cpuLoopOnEventLoop: Rule = {
         // not branching recursion: a helper (of this file or, with a workspace, another) with a heavy loop
         const callee = ctx.callee?.(call);
         if (!callee?.heavy) continue;
+        const offload = offloadHelper(model, call);
         ctx.report({
           messageId: 'viaHelper',
           data: { name: call.written, ...chainData(call.written, callee.heavy), context: describeContext(model, effectiveScope(model, call.scope)), advice: ADVICE[model.family] },
           span: call.calleeSpan,
-          fixes: [],
+          fixes: offload ? [{ title: offload.title, safe: false, edits: offload.edits, ...(offload.otherFiles ? { otherFiles: offload.otherFiles } : {}) }] : [],
           related: chainRelated(callee, callee.heavy, 'heavy'),
         });
         continue;
@@ -213,3 +215,10 @@ export const cpuLoopOnEventLoop: Rule = {
     }
   },
 };
+
+/** The whole helper call moved off the event loop: a process pool (Python), a worker thread (JS/TS). */
+function offloadHelper(model: SourceModel, call: Call): SafetyRatedFix | undefined {
+  if (model.family === 'python') return model.fixer.runHelperInProcessPool?.(call);
+  const source = helperSource(model, call);
+  return source && model.fixer.runHelperInWorker?.(call, source);
+}
