@@ -4,6 +4,8 @@
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { Engine } from './engine/engine';
 import { startLanguageServer } from './lsp/language-server';
+import { RULES } from './rules/registry';
+import type { Rule } from './rules/rule';
 
 // VS Code passes --node-ipc, other editors --stdio (or --socket/--pipe). `loopguard server` with no
 // flag means stdio, the transport every editor can use; going through the flag (rather than passing
@@ -25,4 +27,30 @@ const describe = (e: unknown): string => (e instanceof Error ? (e.stack ?? e.mes
 process.on('unhandledRejection', (e) => connection.console.error(`Unhandled rejection: ${describe(e)}`));
 process.on('uncaughtException', (e) => connection.console.error(`Uncaught exception: ${describe(e)}`));
 
-startLanguageServer(connection, engine);
+/**
+ * For tests only (developers: docs/reliability.md): LOOPGUARD_FAULT_INJECT_RULE=<rule id> makes that
+ * rule throw on every document the server analyses on its own thread, so the isolation of a crashing
+ * rule can be tested over the real protocol. Read once, here, so neither the engine nor the rules know.
+ */
+function faultInjected(): readonly Rule[] | undefined {
+  const id = process.env.LOOPGUARD_FAULT_INJECT_RULE;
+  if (id === undefined || id === '') return undefined;
+  if (!RULES.some((r) => r.meta.id === id)) {
+    connection.console.error(`LOOPGUARD_FAULT_INJECT_RULE: no rule "${id}"; nothing injected`);
+    return undefined;
+  }
+  connection.console.warn(`LOOPGUARD_FAULT_INJECT_RULE: rule ${id} throws on every analysis (a test hook)`);
+  return RULES.map((rule) =>
+    rule.meta.id !== id
+      ? rule
+      : {
+          meta: rule.meta,
+          check: () => {
+            throw new Error(`fault injected into ${id} (LOOPGUARD_FAULT_INJECT_RULE)`);
+          },
+        },
+  );
+}
+
+const rules = faultInjected();
+startLanguageServer(connection, engine, rules ? { rules } : {});

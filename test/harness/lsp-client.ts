@@ -108,6 +108,12 @@ export interface StartOptions {
   /** the `loopguard` section returned for `workspace/configuration`; changed by tests between requests */
   settings?: Record<string, unknown>;
   capabilities?: ClientCapabilities;
+  /** extra variables for the server's environment (e.g. LOOPGUARD_FAULT_INJECT_RULE) */
+  env?: Record<string, string>;
+  /** Node options placed before the server script (e.g. --expose-gc) */
+  nodeArgs?: string[];
+  /** `initializationOptions` of the initialize request (e.g. { debounceMs: 0 }) */
+  initializationOptions?: unknown;
 }
 
 /** Capabilities of a modern client (what VS Code announces for the features the server uses). */
@@ -166,7 +172,11 @@ export class LspTestClient {
   }
 
   static async start(options: StartOptions = {}): Promise<LspTestClient> {
-    const child = spawn(process.execPath, [SERVER_JS, '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_JS, '--stdio'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     const client = new LspTestClient(child, connection, options.settings ?? {});
     child.stderr!.on('data', (d: Buffer) => client.stderr.push(d.toString()));
@@ -176,6 +186,7 @@ export class LspTestClient {
       rootUri: null,
       capabilities: options.capabilities ?? FULL_CAPABILITIES,
       workspaceFolders: null,
+      ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
     });
     client.initializeResult = result;
     await connection.sendNotification(InitializedNotification.type, {});

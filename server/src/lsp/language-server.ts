@@ -2,12 +2,16 @@
 // sync, settings, validation, code actions, hovers and the project model (one Workspace per folder,
 // lsp/project.ts) wired to one connection. Every handler is guarded —
 // a failure is logged and answered with an empty result; it never takes the server down.
+// Requests about a document (code actions, fix-all, hover) never answer for text the client no longer
+// has: cancelled, they answer RequestCancelled; when the document changed while they were computed,
+// ContentModified (as the LSP spec recommends), and the client asks again for the new version.
 
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   ErrorCodes,
   FileChangeType,
+  LSPErrorCodes,
   MessageType,
   NotebookDocuments,
   ResponseError,
@@ -15,6 +19,7 @@ import {
   TextDocumentSyncKind,
   TextDocuments,
   type CodeAction,
+  type CancellationToken,
   type CodeActionParams,
   type Connection,
   type InitializeError,
@@ -31,10 +36,11 @@ import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import { PROJECT_FILE_NAMES, forgetProjectFile } from '../engine/project-config';
 import { NOTEBOOK_SYNC, NotebookValidator } from './notebooks';
 import { ProjectModel, type ProgressReporter } from './project';
-import { FIX_ALL_KIND, SETTINGS_SECTION, StatusNotification } from './protocol';
+import { FIX_ALL_KIND, ServerInfoRequest, SETTINGS_SECTION, StatusNotification, type ServerInfo } from './protocol';
 import { documentPath, SettingsStore, WorkspaceFolders } from './settings';
 import { sourceInput, Validator, type Logger } from './validator';
 import { OffThreadAnalyser } from './off-thread';
+import type { Rule } from '../rules/rule';
 
 /** Quiet time after the last keystroke before a document is analysed again. */
 const DEBOUNCE_MS = 175;
@@ -75,7 +81,24 @@ function errorText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
 
-export function startLanguageServer(connection: Connection, enginePromise: Promise<Engine>): void {
+/**
+ * Whether a document request failed because its answer would be stale: such an error goes to the client
+ * as the request's answer (the guards log and swallow every other failure). A code check, not a
+ * subclass: ResponseError's constructor resets the prototype, so `instanceof` a subclass never holds.
+ */
+function isStale(e: unknown): e is ResponseError<void> {
+  return e instanceof ResponseError && (e.code === LSPErrorCodes.RequestCancelled || e.code === LSPErrorCodes.ContentModified);
+}
+
+export interface LanguageServerOptions {
+  /**
+   * The rules documents are analysed with (default: the registry's). server.ts passes a list with one
+   * rule made to throw when LOOPGUARD_FAULT_INJECT_RULE is set, so tests can crash a rule for real.
+   */
+  rules?: readonly Rule[];
+}
+
+export function startLanguageServer(connection: Connection, enginePromise: Promise<Engine>, options: LanguageServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   const notebooks = new NotebookDocuments(TextDocument);
   const log: Logger = {
@@ -102,6 +125,46 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     return Promise.resolve()
       .then(fn)
       .catch((e: unknown) => {
+        log.error(`${what} failed: ${errorText(e)}`);
+        return fallback;
+      });
+  }
+
+  /** The version the client has of a text document or of the notebook a cell belongs to. */
+  function versionOf(uri: string): number | undefined {
+    return documents.get(uri)?.version ?? notebooks.findNotebookDocumentForCell(uri)?.version;
+  }
+
+  /**
+   * A request about one document, guarded like every handler, that answers RequestCancelled once the
+   * client cancelled it and ContentModified once the document moved on from the version the request
+   * was sent for (messages arrive in order, so that is the version at dispatch). `fn` calls
+   * `checkpoint()` after each wait, so nothing is computed on text the client has left; the answer is
+   * checked once more before it goes out.
+   */
+  function documentRequest<T>(what: string, uri: string, token: CancellationToken, fallback: T, fn: (checkpoint: () => void) => T | Promise<T>): Promise<T> {
+    const version = versionOf(uri);
+    const checkpoint = (): void => {
+      if (token.isCancellationRequested) throw new ResponseError<void>(LSPErrorCodes.RequestCancelled, `${what} was cancelled`);
+      const now = versionOf(uri);
+      if (now !== version) {
+        throw new ResponseError<void>(LSPErrorCodes.ContentModified, `${uri} changed (version ${String(version)} → ${String(now)}) while ${what} was computed`);
+      }
+    };
+    return Promise.resolve()
+      .then(() => {
+        checkpoint();
+        return fn(checkpoint);
+      })
+      .then((answer) => {
+        checkpoint();
+        return answer;
+      })
+      .catch((e: unknown) => {
+        if (isStale(e)) {
+          log.debug(`${what} for ${uri}: ${e.message}`);
+          throw e;
+        }
         log.error(`${what} failed: ${errorText(e)}`);
         return fallback;
       });
@@ -181,6 +244,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       log,
       debounceMs,
       offThread,
+      ...(options.rules ? { rules: options.rules } : {}),
     });
     notebookValidator = new NotebookValidator({
       engine,
@@ -274,23 +338,38 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
   notebooks.onDidChange((e) => void guard('notebookDocument/didChange', undefined, () => notebookValidator?.changed(e.notebookDocument)));
   notebooks.onDidClose((nb) => void guard('notebookDocument/didClose', undefined, () => notebookValidator?.closed(nb)));
 
-  connection.onCodeAction((params) => guard<CodeAction[]>('codeAction', [], () => codeActions(params)));
+  connection.onCodeAction((params, token) =>
+    documentRequest<CodeAction[]>('codeAction', params.textDocument.uri, token, [], (checkpoint) => codeActions(params, checkpoint)),
+  );
 
-  connection.onHover((params) =>
-    guard<Hover | null>('hover', null, () => {
+  // project.hover is synchronous: the checks before and after are what can apply to it
+  connection.onHover((params, token) =>
+    documentRequest<Hover | null>('hover', params.textDocument.uri, token, null, () => {
       const text = project?.hover(params.textDocument.uri, params.position);
       return text === undefined ? null : { contents: { kind: 'markdown', value: text } };
     }),
   );
 
-  async function codeActions(params: CodeActionParams): Promise<CodeAction[]> {
+  // what a test or the soak script needs to see the process from outside: its pid and memory
+  connection.onRequest(ServerInfoRequest.type, (params) =>
+    guard<ServerInfo | null>('serverInfo', null, () => {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      const collected = params?.collectGarbage === true && gc !== undefined;
+      if (collected) gc();
+      const m = process.memoryUsage();
+      return { pid: process.pid, rssBytes: m.rss, heapUsedBytes: m.heapUsed, collectedGarbage: collected };
+    }),
+  );
+
+  async function codeActions(params: CodeActionParams, checkpoint: () => void): Promise<CodeAction[]> {
     const uri = params.textDocument.uri;
     if (!validator || !settings || !engine) return [];
     const only = params.context.only;
-    if (notebookValidator?.notebookOf(uri)) return notebookActions(notebookValidator, params);
+    if (notebookValidator?.notebookOf(uri)) return notebookActions(notebookValidator, params, checkpoint);
     const actions: CodeAction[] = [];
     if (wants(only, CodeActionKind.QuickFix) && params.context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) {
       const analysed = await validator.current(uri);
+      checkpoint();
       if (analysed) {
         const openDocument = (fileName: string) => {
           const d = documents.all().find((x) => documentPath(x.uri) === fileName);
@@ -302,30 +381,33 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
     // A plain lightbulb request (no `only`) does not get fix-all: it would re-analyse the file in
     // passes on every cursor move. Editors ask for it by kind (Source Action…, codeActionsOnSave).
     if (only !== undefined && wants(only, FIX_ALL_KIND)) {
-      const fixAllResult = await fixAllFor(uri);
+      const fixAllResult = await fixAllFor(uri, checkpoint);
       if (fixAllResult) actions.push(fixAllResult);
     }
     return actions;
   }
 
-  async function notebookActions(nbv: NotebookValidator, params: CodeActionParams): Promise<CodeAction[]> {
+  async function notebookActions(nbv: NotebookValidator, params: CodeActionParams, checkpoint: () => void): Promise<CodeAction[]> {
     const { uri } = params.textDocument;
     const only = params.context.only;
     const actions: CodeAction[] = [];
     if (wants(only, CodeActionKind.QuickFix) && params.context.diagnostics.some((d) => d.source === DIAGNOSTIC_SOURCE)) {
       actions.push(...(await nbv.codeActions(uri, params.context.diagnostics)));
+      checkpoint();
     }
     if (only !== undefined && wants(only, FIX_ALL_KIND)) {
       const all = await nbv.fixAll(uri);
+      checkpoint();
       if (all) actions.push(all);
     }
     return actions;
   }
 
-  async function fixAllFor(uri: string): Promise<CodeAction | undefined> {
+  async function fixAllFor(uri: string, checkpoint: () => void): Promise<CodeAction | undefined> {
     if (!documents.get(uri) || !engine || !settings) return undefined;
     const { settings: s, config } = await settings.get(uri);
-    // read after the await: the edit is computed for, and versioned with, the text of this moment
+    // fix-all re-analyses the file in passes: not for a cancelled request or a version the client left
+    checkpoint();
     const doc = documents.get(uri);
     if (!doc || !s.enable) return undefined;
     const input = sourceInput(doc);

@@ -2,7 +2,7 @@
 // notification, the command ids, the code-action kind of fix-all and the languages served. Both
 // bundles import this module, so it depends on nothing but the protocol's message types.
 
-import { NotificationType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 
 /** The settings section the server asks for with `workspace/configuration`. */
 export const SETTINGS_SECTION = 'loopguard';
@@ -69,4 +69,27 @@ export interface StatusParams {
 export const StatusNotification = {
   method: 'loopguard/status',
   type: new NotificationType<StatusParams>('loopguard/status'),
+} as const;
+
+export interface ServerInfoParams {
+  /** run a full garbage collection first, when the server was started with --expose-gc */
+  collectGarbage?: boolean;
+}
+
+export interface ServerInfo {
+  pid: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** whether a collection ran before the figures were read */
+  collectedGarbage: boolean;
+}
+
+/**
+ * `loopguard/serverInfo` (client → server, request): the server process's pid and memory. For tests
+ * and the soak script (scripts/soak.ts), which watch the process from outside; the extension never
+ * sends it on its own.
+ */
+export const ServerInfoRequest = {
+  method: 'loopguard/serverInfo',
+  type: new RequestType<ServerInfoParams | null, ServerInfo | null, void>('loopguard/serverInfo'),
 } as const;

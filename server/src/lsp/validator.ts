@@ -12,6 +12,7 @@ import type { AnalysisResult, Engine, SourceInput } from '../engine/engine';
 import type { FileFacts } from '../engine/workspace/facts';
 import type { Workspace } from '../engine/workspace/workspace';
 import { RULES } from '../rules/registry';
+import type { Rule } from '../rules/rule';
 import { projectFactsFor } from '../engine/project';
 import { toDiagnostics, type AnalysedDocument } from './diagnostics';
 import type { StatusParams } from './protocol';
@@ -48,6 +49,8 @@ export interface ValidatorHost {
    * server's thread stays free. Without it every document is analysed on the server's thread.
    */
   offThread?: Pick<OffThreadAnalyser, 'analyse' | 'forget'>;
+  /** the rules to run (default: the registry's); the worker thread always runs the registry's */
+  rules?: readonly Rule[];
 }
 
 const EXTENSION_OF_LANGUAGE: Record<string, string> = {
@@ -255,11 +258,12 @@ export class Validator {
     try {
       const input = sourceInput(doc);
       const { project } = this.host;
+      const rules = this.host.rules ?? RULES;
       const workspace = project?.workspaceOf?.(uri);
       if (project && workspace) {
         // one parse: the analysis hands the file's facts to its Workspace before the rules ask it anything
         let synced = false;
-        result = this.host.engine.analyse(input, config, RULES, workspace, (facts) => {
+        result = this.host.engine.analyse(input, config, rules, workspace, (facts) => {
           synced = true;
           project.sync(uri, input.fileName, input.text, facts);
         });
@@ -267,7 +271,7 @@ export class Validator {
         if (!synced) project.sync(uri, input.fileName, input.text);
       } else {
         const synced = project?.sync(uri, input.fileName, input.text);
-        result = synced ? this.host.engine.analyse(input, config, RULES, synced) : this.host.engine.analyse(input, config);
+        result = synced ? this.host.engine.analyse(input, config, rules, synced) : this.host.engine.analyse(input, config, rules);
       }
     } catch (e) {
       // the engine isolates rules; this is a front end breaking its never-throw contract
