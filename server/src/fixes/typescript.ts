@@ -8,7 +8,8 @@
 // not in a nested sync callback, a parameter default or a class field. A fix the fixer cannot write
 // correctly (a file descriptor where the twin wants a path, an option the twin lacks) is not offered.
 // CPU-heavy loops: extraction into a worker module run by a worker pool (typescript/worker-pool.ts),
-// then yielding to the event loop every N iterations (typescript/yield-loop.ts).
+// then yielding to the event loop every N iterations (typescript/yield-loop.ts). A call to a CPU-heavy or
+// blocking helper: the whole call run in that worker pool (typescript/worker-pool/helper-call.ts).
 
 import ts from 'typescript';
 import type { FixSpec } from '../engine/catalogue';
@@ -18,12 +19,13 @@ import { LineIndex } from '../engine/text';
 import { isStringLike, resolveExpression, skipOuter } from '../frontends/typescript/bindings';
 import type { TsFileFacts } from '../frontends/typescript/facts';
 import { SITE_AWAITED, SITE_AWAIT_ILLEGAL, SITE_NEEDS_PARENS, SITE_STATEMENT, type CallSite } from '../frontends/typescript/walker';
-import type { BuiltFix, FileFixer, LockChoice, SafetyRatedFix } from './fixer';
+import type { BuiltFix, FileFixer, HelperSource, LockChoice, SafetyRatedFix } from './fixer';
 import { useAtomics } from './typescript/atomics';
 import { guardWithAsyncLock, rereadAfterAwait } from './typescript/await-race';
 import { ImportPlanner, newPlan, type ImportPlan } from './typescript/imports';
 import { suppressionEdit } from './typescript/suppress';
 import { moveToWorker } from './typescript/worker-pool';
+import { helperCallToWorker } from './typescript/worker-pool/helper-call';
 import { yieldPeriodically } from './typescript/yield-loop';
 
 const SK = ts.SyntaxKind;
@@ -142,6 +144,11 @@ export class TypeScriptFixer implements FileFixer {
     } catch {
       return undefined;
     }
+  }
+
+  runHelperInWorker(call: Call, source: HelperSource): SafetyRatedFix | undefined {
+    const site = this.site(call);
+    return site && this.guarded((facts, lines) => helperCallToWorker(facts, lines, site, call, source));
   }
 
   moveLoopOffEventLoop(loop: Loop): SafetyRatedFix[] {

@@ -107,6 +107,7 @@
 import { effectiveScope, runsOnEventLoop, type Call } from '../engine/model';
 import type { BlockingApi } from '../engine/catalogue';
 import type { Fix } from '../engine/finding';
+import { helperSource } from '../fixes/fixer';
 import { blockingApiOf } from './blocking-apis';
 import { chainData, chainRelated } from './call-chains';
 import { describeContext } from './context';
@@ -177,6 +178,10 @@ function reportHelper(ctx: RuleContext, call: Call): void {
   }
   const chain = ctx.chainFix?.(call, callee.blocks);
   if (chain) fixes.push(chain);
+  // JS/TS: after making the chain async, the whole call in a worker thread (it may touch module state)
+  const source = model.family === 'javascript' ? helperSource(model, call) : undefined;
+  const worker = source && model.fixer.runHelperInWorker?.(call, source);
+  if (worker) fixes.push({ title: worker.title, safe: false, edits: worker.edits, ...(worker.otherFiles ? { otherFiles: worker.otherFiles } : {}) });
   ctx.report({
     messageId: 'viaHelper',
     data: { name: call.written, ...chainData(call.written, callee.blocks), context: describeContext(model, scope), advice: HELPER_ADVICE[model.family] },

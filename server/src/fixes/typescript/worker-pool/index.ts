@@ -115,7 +115,7 @@ function writeJavaScript(x: Extraction, ext: string): SafetyRatedFix | undefined
 }
 
 /** New top-level statements: after the last import / top-level require, else before the first statement. */
-function topInsertion(x: Extraction, block: string): TextEdit {
+export function topInsertion(x: Pick<Extraction, 'facts' | 'eol'>, block: string): TextEdit {
   const { sf, text } = x.facts;
   let after: ts.Node | undefined;
   let first: ts.Node | undefined;

@@ -36,12 +36,12 @@ import { typeWorkerInputs } from './types';
 const SK = ts.SyntaxKind;
 
 /** How the file writes relative specifiers: `./x.js` (nodenext style), `./x.ts`, or `./x`. */
-type Convention = 'js' | 'ts' | 'none';
+export type Convention = 'js' | 'ts' | 'none';
 
-const COMPILED: Readonly<Record<string, string>> = { '.ts': '.js', '.mts': '.mjs', '.cts': '.cjs' };
+export const COMPILED: Readonly<Record<string, string>> = { '.ts': '.js', '.mts': '.mjs', '.cts': '.cjs' };
 
 /** The extension convention of the file's own relative imports and exports; undefined when it has none. */
-function relativeConvention(sf: ts.SourceFile): Convention | undefined {
+export function relativeConvention(sf: ts.SourceFile): Convention | undefined {
   for (const s of sf.statements) {
     let spec: ts.Expression | undefined;
     if (s.kind === SK.ImportDeclaration || s.kind === SK.ExportDeclaration) spec = (s as ts.ImportDeclaration).moduleSpecifier;
@@ -84,7 +84,7 @@ export function tsHelperDir(project: ProjectFacts): string {
 }
 
 /** Is this file ESM? undefined when its module format is one the fix does not write for (AMD, UMD, System). */
-function isEsm(ext: string, project: ProjectFacts): boolean | undefined {
+export function isEsm(ext: string, project: ProjectFacts): boolean | undefined {
   if (ext === '.mts') return true;
   if (ext === '.cts') return false;
   switch (project.tsconfig?.module) {
@@ -100,7 +100,7 @@ function isEsm(ext: string, project: ProjectFacts): boolean | undefined {
 }
 
 /** The specifier of the file's own `import { runInWorker } from '…/loopguard-worker-pool…'`, if it has one. */
-function helperImport(sf: ts.SourceFile): string | undefined {
+export function helperImport(sf: ts.SourceFile): string | undefined {
   for (const s of sf.statements) {
     if (s.kind !== SK.ImportDeclaration) continue;
     const imp = s as ts.ImportDeclaration;
