@@ -67,14 +67,15 @@ export class Engine {
 
   /**
    * The project-model facts of one file (engine/workspace/facts.ts), or undefined when no front end
-   * handles it or it is larger than loopguard.maxFileSize. Parses the file; keeps nothing.
+   * handles it or it is larger than loopguard.maxFileSize. Parses the file; keeps nothing. The front end
+   * builds only what facts read (ParseOptions.factsOnly): the facts are those of a full parse.
    */
   facts(input: SourceInput, config: AnalysisConfig): FileFacts | undefined {
     const frontend = frontendFor(this.frontends, input.fileName, input.languageId);
     if (!frontend || input.text.length > config.maxFileSize) return undefined;
     if (config.skipGenerated === true && generatedReason(input.fileName, input.text) !== undefined) return undefined;
     const catalogue = config.catalogue[ECOSYSTEM_OF[frontend.family]];
-    const parsed = frontend.parse(input, catalogue);
+    const parsed = frontend.parse(input, catalogue, { factsOnly: true });
     try {
       return computeFacts(parsed.model, new LineIndex(input.text), catalogue, config.options);
     } finally {

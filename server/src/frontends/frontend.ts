@@ -55,6 +55,18 @@ export interface ParsedSource {
   dispose(): void;
 }
 
+/**
+ * What the caller will read of the model. `factsOnly`: only what the project model's per-file facts
+ * read (engine/workspace/facts.ts) — `scopes`, `calls`, `loops`, `exports`, `text` — is built, exactly as
+ * a full parse builds it; the rest is left empty (`comments`, `syntaxProblems`, `stateWrites`,
+ * `lockRegions`, `awaitRaces`) and the fixer builds nothing. For a workspace scan, where the facts are
+ * all that is kept and the passes only the other rules need would cost as much as the parse itself.
+ * Never hand such a model to the rules.
+ */
+export interface ParseOptions {
+  factsOnly?: boolean;
+}
+
 export interface Frontend {
   family: LanguageFamily;
   /** file extensions, with the dot */
@@ -62,5 +74,5 @@ export interface Frontend {
   /** LSP language ids */
   languageIds: readonly string[];
   /** parse and build the model; must not throw on any input text */
-  parse(input: SourceInput, catalogue: EcosystemCatalogue): ParsedSource;
+  parse(input: SourceInput, catalogue: EcosystemCatalogue, options?: ParseOptions): ParsedSource;
 }

@@ -58,9 +58,10 @@ export function listWorkspaceFiles(roots: readonly string[], isSupported: (file:
     } catch {
       return;
     }
-    const own = readGitignore(dir);
+    // read only the files the listing has: a failed read per directory costs an exception each
+    const own = entries.some((e) => e.name === '.gitignore') ? readGitignore(dir) : undefined;
     const here = own ? [...stack, own] : stack;
-    const outDir = tsconfigOutDir(dir);
+    const outDir = entries.some((e) => e.name === 'tsconfig.json') ? tsconfigOutDir(dir) : undefined;
     if (outDir) outDirs.add(outDir);
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {

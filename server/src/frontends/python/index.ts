@@ -54,7 +54,7 @@ export async function createPythonFrontend(): Promise<Frontend> {
     family: 'python',
     extensions: ['.py', '.pyi'],
     languageIds: ['python'],
-    parse: (input, catalogue) => parsePython(parser, errors, input, catalogue),
+    parse: (input, catalogue, options) => parsePython(parser, errors, input, catalogue, options?.factsOnly === true),
   };
 }
 
@@ -91,6 +91,8 @@ function parsePython(
   errors: Query,
   input: SourceInput,
   catalogue: EcosystemCatalogue,
+  /** ParseOptions.factsOnly: no comments, shared state, await races, syntax problems or fixer */
+  factsOnly: boolean,
 ): ParsedSource {
   let tree: Tree | null = null;
   try {
@@ -101,6 +103,13 @@ function parsePython(
     if (!tree) return { model: emptyModel(input, [{ span: { start: 0, end: 0 }, message: 'the Python parser gave up on this file' }]), dispose: () => undefined };
     const root = tree.rootNode;
     const built = buildModel(text, root, catalogue);
+    if (factsOnly) {
+      if (cells) splitCellScopes(text, cells, built.scopes, built.calls, built.loops, (at) => isTopLevelAwait(root, built.table, at));
+      const model: SourceModel = { ...emptyModel(input, []), text, scopes: built.scopes, calls: built.calls, loops: built.loops };
+      if (!cells) model.exports = built.exports;
+      const owned = tree;
+      return { model, dispose: () => owned.delete() };
+    }
     const comments = loopguardComments(text, root);
     const { stateWrites, lockRegions } = collectSharedState(text, root, built);
     const awaitRaces = collectAwaitRaces(text, root, built);

@@ -8,7 +8,7 @@
 
 import type { SourceModel } from '../../engine/model';
 import { TypeScriptFixer } from '../../fixes/typescript';
-import type { Frontend, ParsedSource, SourceInput } from '../frontend';
+import type { Frontend, ParsedSource, ParseOptions, SourceInput } from '../frontend';
 import { collectAwaitRaces } from './await-races';
 import { finishModel } from './contexts';
 import type { TsFileFacts } from './facts';
@@ -19,7 +19,8 @@ import { collectSharedMemoryWrites } from './shared-memory';
 import { TriviaIndex } from './trivia';
 import { Walker } from './walker';
 
-function analyse(input: SourceInput): SourceModel {
+/** `factsOnly` (ParseOptions): the state writes, await races, lock regions, comments, syntax problems and fixer are not built. */
+function analyse(input: SourceInput, factsOnly: boolean): SourceModel {
   const { fileName, text } = input;
   const scriptKind = scriptKindFor(fileName, input.languageId);
   const languageId = input.languageId ?? languageIdFor(scriptKind);
@@ -31,6 +32,14 @@ function analyse(input: SourceInput): SourceModel {
     imports.annotateCalls();
     const exports = collectExports(sf, walk, imports);
     finishLoops(walk.loops, walk.loopCalls, text);
+    if (factsOnly) {
+      return {
+        family: 'javascript', languageId, fileName, text,
+        scopes: walk.scopes, calls: walk.calls, loops: walk.loops.map((l) => l.loop), comments: [], syntaxProblems: [],
+        exports, stateWrites: [], lockRegions: [], awaitRaces: [],
+        fixer: TypeScriptFixer.inert(),
+      };
+    }
     const stateWrites = collectSharedMemoryWrites(sf, text, walk);
     const { awaitRaces, lockRegions } = collectAwaitRaces(sf, text, walk);
     const trivia = new TriviaIndex(sf, text);
@@ -65,8 +74,8 @@ export function createTypeScriptFrontend(): Frontend {
     family: 'javascript',
     extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'],
     languageIds: ['typescript', 'typescriptreact', 'javascript', 'javascriptreact'],
-    parse(input: SourceInput): ParsedSource {
-      return { model: analyse(input), dispose: () => undefined };
+    parse(input: SourceInput, _catalogue, options?: ParseOptions): ParsedSource {
+      return { model: analyse(input, options?.factsOnly === true), dispose: () => undefined };
     },
   };
 }
