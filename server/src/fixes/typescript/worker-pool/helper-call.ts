@@ -95,34 +95,41 @@ export function helperCallToWorker(facts: TsFileFacts, lines: LineIndex, site: C
   // the wrapper, and its name: a new one, or the same wrapper an earlier fix put there
   const existing = project.fileExists(workerFile) ? readText(workerFile) : undefined;
   if (project.fileExists(workerFile) && existing === undefined) return undefined;
+  const free = (name: string) => !(existing !== undefined && new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(existing));
+  // TypeScript: a static import (tsx on Node 20 loads a worker's TypeScript through require hooks, which
+  // a dynamic import() would bypass) under a name the worker module does not use yet, or its own import
+  let importLine: string | undefined;
+  let local = target.local;
+  if (isTs) {
+    const importOf = (name: string): string => {
+      const clause = target.exportName === 'default' ? name : target.exportName === name ? `{ ${name} }` : `{ ${target.exportName} as ${name} }`;
+      return `import ${clause} from ${str(target.specifier)}${semi}`;
+    };
+    for (let k = 2; !(existing?.includes(importOf(local)) ?? false) && !free(local); k++) local = `${target.local}${k}`;
+    importLine = importOf(local);
+  }
   const wrapperText = (name: string): string => {
-    const load = esm || isTs
-      ? `await import(${str(target.specifier)})`
-      : `require(${str(target.specifier)})`;
-    const binding = target.exportName === undefined
-      ? (esm || isTs ? `{ default: ${target.local} }` : target.local)
-      : target.exportName === target.local ? `{ ${target.local} }` : `{ ${target.exportName}: ${target.local} }`;
-    const member = target.exportName === undefined ? '.default' : `.${target.exportName}`;
-    const param = isTs ? `args: Parameters<typeof import(${str(target.specifier)})${member}>` : 'args';
-    const body = [
-      `${esm || isTs ? 'export ' : ''}async function ${name}(${param}) {`,
-      `  const ${binding} = ${load}${semi}`,
-      `  return ${target.local}(...args)${semi}`,
-      '}',
-    ];
-    if (!esm && !isTs) body.push(`exports.${name} = ${name};`);
+    let body: string[];
+    if (isTs) body = [`export function ${name}(args: Parameters<typeof ${local}>) {`, `  return ${local}(...args)${semi}`, '}'];
+    else {
+      const binding = target.exportName === undefined
+        ? (esm ? `{ default: ${local} }` : local)
+        : target.exportName === local ? `{ ${local} }` : `{ ${target.exportName}: ${local} }`;
+      const load = esm ? `await import(${str(target.specifier)})` : `require(${str(target.specifier)})`;
+      body = [`${esm ? 'export ' : ''}async function ${name}(args) {`, `  const ${binding} = ${load}${semi}`, `  return ${local}(...args)${semi}`, '}'];
+      if (!esm) body.push(`exports.${name} = ${name};`);
+    }
     return body.join(eol) + eol;
   };
   const baseName = `${camel(target.local)}InWorker`;
   let wrapper = baseName;
   let reuse = false;
   for (let k = 2; ; k++) {
-    if (existing !== undefined && existing.includes(wrapperText(wrapper))) {
+    if (existing !== undefined && existing.includes(wrapperText(wrapper)) && (importLine === undefined || existing.includes(importLine))) {
       reuse = true;
       break;
     }
-    const taken = (existing !== undefined && new RegExp(`\\b${wrapper}\\b`).test(existing)) || usesName(sf, wrapper);
-    if (!taken) break;
+    if (free(wrapper) && !usesName(sf, wrapper) && wrapper !== local) break;
     wrapper = `${baseName}${k}`;
   }
 
@@ -134,11 +141,13 @@ export function helperCallToWorker(facts: TsFileFacts, lines: LineIndex, site: C
       `// Functions run in worker threads, moved here by Loopguard from ${path.basename(fileName)}: they run off the event loop.`,
       ...(isTs ? [`// ${path.basename(fileName)} refers to this module by its compiled name, ${runtimeName}; its worker pool loads this file when that one does not exist.`] : []),
       '',
+      ...(importLine ? [importLine, ''] : []),
     ];
     otherFiles.push({ fileName: workerFile, create: true, edits: [{ start: 0, end: 0, newText: header.join(eol) + eol + wrapperText(wrapper) }] });
   } else if (!reuse) {
-    // at the top: function declarations hoist, and the wrapper needs nothing from the module
-    otherFiles.push({ fileName: workerFile, edits: [{ start: 0, end: 0, newText: `${wrapperText(wrapper)}${eol}` }] });
+    // at the top: imports and function declarations hoist
+    const imports = importLine && !existing.includes(importLine) ? `${importLine}${eol}` : '';
+    otherFiles.push({ fileName: workerFile, edits: [{ start: 0, end: 0, newText: `${imports}${wrapperText(wrapper)}${eol}` }] });
   }
 
   const args = node.arguments.length === 0 ? '[]' : `[${facts.text.slice(node.arguments[0].getStart(sf), node.arguments[node.arguments.length - 1].end)}]`;
@@ -208,10 +217,71 @@ export function helperCallToWorker(facts: TsFileFacts, lines: LineIndex, site: C
 
   const edits: TextEdit[] = isTs ? planner.finish(plan) : [];
   if (top.length) edits.push(topInsertion({ facts, eol }, top.join(eol)));
+  // TypeScript: an import only this call used would be unused (an error under noUnusedLocals); tsc
+  // elides such an import anyway, so dropping it changes nothing at run time
+  const dropped = isTs && source.kind === 'import' ? unusedImport(facts, node, source.imported.specifier, edits, eol) : undefined;
+  if (dropped) edits.push(dropped);
   if (edits.some((e) => e.start > callStart)) return undefined;
   edits.push({ start: callStart, end: node.end, newText: replacement });
   const shown = facts.text.slice(node.expression.getStart(sf), node.expression.end);
   return { title: `Run \`${shown}()\` in a worker thread (\`${wrapper}\` in ${workerName}${workerExt})`, safe: false, edits, otherFiles };
+}
+
+/**
+ * The edit that removes the import binding the call's callee reads (`score` of `import { score } from
+ * './kernel.js'`), when the call is its only use; undefined otherwise. `others`: the fix's other edits;
+ * one that inserts new imports right after the declaration is adjusted to take its line.
+ */
+function unusedImport(facts: TsFileFacts, node: ts.CallExpression, specifier: string, others: TextEdit[], eol: string): TextEdit | undefined {
+  const { sf, text } = facts;
+  const callee = node.expression;
+  const root = callee.kind === SK.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).expression : callee;
+  if (root.kind !== SK.Identifier) return undefined;
+  const name = (root as ts.Identifier).text;
+  let uses = 0;
+  const count = (n: ts.Node): void => {
+    if (n.kind === SK.Identifier && (n as ts.Identifier).text === name) uses++;
+    else ts.forEachChild(n, count);
+  };
+  for (const s of sf.statements) {
+    if (s.kind === SK.ImportDeclaration) {
+      // the import's own binding is no use; a type-only import's names are not values
+      continue;
+    }
+    count(s);
+  }
+  if (uses !== 1) return undefined;
+  for (const s of sf.statements) {
+    if (s.kind !== SK.ImportDeclaration) continue;
+    const imp = s as ts.ImportDeclaration;
+    const clause = imp.importClause;
+    if (!clause || clause.isTypeOnly || !ts.isStringLiteral(imp.moduleSpecifier) || imp.moduleSpecifier.text !== specifier) continue;
+    const nb = clause.namedBindings;
+    const whole = (): TextEdit => {
+      const start = imp.getStart(sf);
+      // new imports inserted on a line of their own right after it take its place
+      const after = others.find((e) => e.start === imp.end && e.end === imp.end);
+      if (after?.newText.startsWith(eol)) {
+        after.newText = after.newText.slice(eol.length);
+        return { start, end: imp.end, newText: '' };
+      }
+      const lineBreak = text.startsWith(eol, imp.end) && !after ? eol.length : 0;
+      return { start, end: imp.end + lineBreak, newText: '' };
+    };
+    if (clause.name?.text === name) {
+      if (!nb) return whole();
+      return { start: clause.name.getStart(sf), end: nb.getStart(sf), newText: '' };
+    }
+    if (nb?.kind === SK.NamespaceImport && nb.name.text === name) return clause.name ? undefined : whole();
+    if (nb?.kind === SK.NamedImports) {
+      const els = nb.elements;
+      const i = els.findIndex((e) => e.name.text === name);
+      if (i < 0) continue;
+      if (els.length === 1) return clause.name ? { start: clause.name.end, end: nb.end, newText: '' } : whole();
+      return i === 0 ? { start: els[0].getStart(sf), end: els[1].getStart(sf), newText: '' } : { start: els[i - 1].end, end: els[i].end, newText: '' };
+    }
+  }
+  return undefined;
 }
 
 function readText(file: string): string | undefined {
