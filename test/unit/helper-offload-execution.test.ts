@@ -79,7 +79,9 @@ interface JsCase {
   /** the helper's module, which gets the probe */
   helper: string;
   fn: string;
+  /** the entry point's argument, or a function of the temp dir that writes what the program reads and returns it */
   arg: unknown;
+  rule?: string;
   tsx?: boolean;
   packageType?: string;
 }
@@ -91,20 +93,32 @@ const JS_CASES: JsCase[] = [
   { workspace: 'helper-worker-js.workspace', fixture: 'app.cjs', helper: 'lib.cjs', fn: 'run', arg: 5000 },
   { workspace: 'helper-worker-js.workspace', fixture: 'self.mjs', helper: 'self.mjs', fn: 'handler', arg: { n: 5000 } },
   { workspace: 'helper-worker-ts.workspace', fixture: 'server.ts', helper: 'kernel.ts', fn: 'handler', arg: { n: 5000 }, tsx: true, packageType: 'module' },
+  {
+    rule: 'blocking-call-in-async',
+    workspace: 'helper-worker-js.workspace',
+    fixture: 'server.mjs',
+    helper: 'config.mjs',
+    fn: 'handler',
+    arg: (dir: string) => {
+      fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ port: 8080, name: 'x' }));
+      return { path: path.join(dir, 'settings.json') };
+    },
+  },
 ];
 
 describe('Run `helper()` in a worker thread, executed', { concurrency: true }, () => {
   for (const c of JS_CASES) {
-    it(`${c.workspace}/${c.fixture}: the fixed program prints what the original prints, and the helper's module is loaded in a worker`, async () => {
-      const ws = path.join(CPU, c.workspace);
+    it(`${c.rule ?? 'cpu-loop-on-event-loop'}/${c.workspace}/${c.fixture}: the fixed program prints what the original prints, and the helper's module is loaded in a worker`, async () => {
+      const ws = path.join(FIXTURES_DIR, c.rule ?? 'cpu-loop-on-event-loop', c.workspace);
       const probe = { file: c.helper, text: c.helper.endsWith('.cjs') ? CJS_PROBE : ESM_PROBE };
       const before = copyWorkspace(ws, undefined, probe, c.packageType);
       const after = copyWorkspace(ws, c.fixture, probe, c.packageType);
+      const arg = (dir: string): unknown => (typeof c.arg === 'function' ? (c.arg as (d: string) => unknown)(dir) : c.arg);
       try {
         assert.match(fs.readFileSync(path.join(after, c.fixture), 'utf8'), /await runInWorker\b/);
         const [original, fixed] = await Promise.all([
-          runDriver(before, c.fixture, c.fn, c.arg, c.tsx === true),
-          runDriver(after, c.fixture, c.fn, c.arg, c.tsx === true),
+          runDriver(before, c.fixture, c.fn, arg(before), c.tsx === true),
+          runDriver(after, c.fixture, c.fn, arg(after), c.tsx === true),
         ]);
         assert.notEqual(original.stdout.trim(), '');
         assert.equal(fixed.stdout, original.stdout);
