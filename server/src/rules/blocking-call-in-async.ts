@@ -95,12 +95,15 @@
  * offered when some use of a helper cannot be seen or cannot await (passed as a value, named in a string,
  * called from a plain function, module-level code, a lambda, a default argument or a generator
  * expression; decorated, a generator, a dunder; defined or imported in a package's `__init__.py`).
- * TypeScript/JavaScript helper calls get the same fix, and only it (**unsafe**): `async function`,
+ * TypeScript/JavaScript helper calls get the same fix (**unsafe**): `async function`,
  * `async (…) =>`, `async m()`, an annotated return type `T` becomes `Promise<T>`, calls become
  * `await f()` / `(await f()).x`. Not offered for a generator, constructor, accessor, overloaded or
  * decorated helper, a `let`, a default export, a renamed import or export, a return type that is
  * already a promise, a value chained with `.then`, a call where `await` is illegal (parameter default,
- * class field, sync callback), or an entry point of a package.json that is not private. Fixes that
+ * class field, sync callback), or an entry point of a package.json that is not private. After it (or alone,
+ * when it is refused), "Run `helper()` in a worker thread" runs the whole call in a worker — the fix
+ * cpu-loop-on-event-loop offers for CPU-heavy helpers, with the same conditions (see its docs); **unsafe**:
+ * the helper runs in a fresh instance of its module in another thread, with copied arguments. Fixes that
  * need `await` are offered only where `await` is legal; in a sync callback only the suppression is offered.
  */
 

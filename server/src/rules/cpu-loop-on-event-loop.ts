@@ -24,7 +24,7 @@
  * directly or through other functions, up to 8 calls deep, in the same file or (with the project model:
  * the CLI on a folder, the language server on a workspace) in another file — is reported at the call,
  * with the chain (`score → normalise → for loop (quadratic) (rank.ts:12)`) in the message and as related
- * information. Calls whose callee cannot be resolved are not guessed at; helper calls get no fix yet.
+ * information. Calls whose callee cannot be resolved are not guessed at.
  *
  * The message says which of these made the loop heavy. Only the outermost heavy loop of a nest is reported.
  * Not reported: a single loop over a collection doing ordinary work, loops over a few literal items,
@@ -127,6 +127,23 @@
  * This is **unsafe** too: other tasks now run between iterations and may change state the loop reads.
  * Busy-waits get no fix. Recursion gets no fix either: whether to memoize it, bound it, or move the
  * whole call into a worker or process depends on what the function does.
+ *
+ * A call to a CPU-heavy helper runs whole somewhere else, **unsafe** both ways. Python: "Run `helper()` in a
+ * process pool" — `await asyncio.get_running_loop().run_in_executor(_process_pool, helper, *args)`
+ * (`functools.partial` for keyword arguments) with the module's pool as above; only for a module-level
+ * `def` of the file or one imported from a module (a function travels to the other process by its module
+ * and name), not for methods, nested or decorated functions, a lambda or generator argument, or trio/anyio
+ * code. Arguments and results must pickle, and the helper sees the other process's module state.
+ * TypeScript/JavaScript: "Run `helper()` in a worker thread" — the worker module next to the file (as
+ * above) gets `helperInWorker(args)`, which loads the helper with the file's own import specifier and calls
+ * it, and the call becomes `await runInWorker(url, 'helperInWorker', [args…])` (piscina: `await pool.run(…)`;
+ * TypeScript: typed through `typeof import(…)`, and an import only that call used is removed). Only for a
+ * plain call (`helper(…)`, `ns.helper(…)`) of an imported function or of one the file exports — when the
+ * file's top level only declares things, since the worker loads the file — directly in an async function;
+ * not for methods, spread arguments, arguments that cannot be cloned (functions, classes, `this`, class
+ * instances), sync callbacks, `.tsx` files or helpers the file does not export. The helper runs in a fresh
+ * instance of its module (module-level state is that instance's, and its top-level code runs again in the
+ * worker), in another thread; its arguments and result are copied.
  */
 
 import { effectiveScope, runsOnEventLoop, type Call, type SourceModel } from '../engine/model';
