@@ -11,6 +11,8 @@ export class LoopguardStatus implements vscode.Disposable {
   private readonly item: vscode.LanguageStatusItem;
   private readonly byUri = new Map<string, StatusParams>();
   private server: ServerState = 'starting';
+  /** why the server is stopped, when it is not simply not running (it crashed too often) */
+  private stoppedDetail: string | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(selector: vscode.DocumentSelector, showOutputCommand: string) {
@@ -30,10 +32,21 @@ export class LoopguardStatus implements vscode.Disposable {
     if (vscode.window.activeTextEditor?.document.uri.toString() === status.uri) this.render();
   }
 
-  setServerState(state: ServerState): void {
+  /**
+   * `detail` says why it stopped; it stays until the server starts again (the client's own state
+   * change to stopped, which comes after, does not erase it).
+   */
+  setServerState(state: ServerState, detail?: string): void {
     this.server = state;
+    if (state !== 'stopped') this.stoppedDetail = undefined;
+    else if (detail !== undefined) this.stoppedDetail = detail;
     if (state !== 'running') this.byUri.clear();
     this.render();
+  }
+
+  /** What the item shows now (the extension's test API). */
+  snapshot(): { text: string; detail: string | undefined; severity: vscode.LanguageStatusSeverity } {
+    return { text: this.item.text, detail: this.item.detail, severity: this.item.severity };
   }
 
   private render(): void {
@@ -41,8 +54,13 @@ export class LoopguardStatus implements vscode.Disposable {
     item.busy = this.server === 'starting';
     if (this.server !== 'running') {
       item.text = this.server === 'starting' ? 'Loopguard: starting' : 'Loopguard: stopped';
-      item.detail = this.server === 'stopped' ? 'The language server is not running' : undefined;
-      item.severity = this.server === 'stopped' ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Information;
+      item.detail = this.server === 'stopped' ? (this.stoppedDetail ?? 'The language server is not running') : undefined;
+      item.severity =
+        this.server !== 'stopped'
+          ? vscode.LanguageStatusSeverity.Information
+          : this.stoppedDetail !== undefined
+            ? vscode.LanguageStatusSeverity.Error
+            : vscode.LanguageStatusSeverity.Warning;
       return;
     }
     const uri = vscode.window.activeTextEditor?.document.uri.toString();

@@ -1,7 +1,8 @@
 // The server process over the real protocol (dist/server.js over --stdio, test/harness/lsp-client.ts):
 // stale requests answered RequestCancelled / ContentModified instead of computed on text the client
 // left, bursts of edits published only for the last version, a crashing rule isolated and reported
-// (LOOPGUARD_FAULT_INJECT_RULE), and loopguard/serverInfo. Requests are held mid-flight by gating the
+// (LOOPGUARD_FAULT_INJECT_RULE), and loopguard/serverInfo; and the client's policy for restarting a server
+// that crashed (its behaviour in VS Code is test/e2e/suite/crash.test.ts). Requests are held mid-flight by gating the
 // server's workspace/configuration request (LspTestClient.configurationGate), never by sleeping.
 
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import {
   type Diagnostic,
   type Range,
 } from 'vscode-languageserver-protocol/node';
+import { MAX_RESTARTS, RESTART_WINDOW_MS, RestartPolicy, stoppedMessage } from '../../client/src/restart-policy';
 import { FIX_ALL_KIND, ServerInfoRequest } from '../../server/src/lsp/protocol';
 import { LspTestClient, ensureBuilt } from '../harness/lsp-client';
 
@@ -305,5 +307,32 @@ describe('server process: a rule that throws (LOOPGUARD_FAULT_INJECT_RULE)', () 
     } finally {
       await client.stop();
     }
+  });
+});
+
+describe('client: when a crashed server is restarted (RestartPolicy)', () => {
+  it(`restarts ${MAX_RESTARTS} times within the window, stops at the next crash, and counts again after a reset`, () => {
+    let now = 0;
+    const policy = new RestartPolicy(MAX_RESTARTS, RESTART_WINDOW_MS, () => now);
+    const decisions: string[] = [];
+    for (let i = 0; i <= MAX_RESTARTS; i++) {
+      decisions.push(policy.crashed());
+      now += 1000;
+    }
+    assert.deepEqual(decisions, [...Array<string>(MAX_RESTARTS).fill('restart'), 'stop']);
+    policy.reset();
+    assert.equal(policy.crashed(), 'restart');
+  });
+
+  it('forgets crashes older than the window', () => {
+    let now = 0;
+    const policy = new RestartPolicy(2, 60_000, () => now);
+    assert.deepEqual([policy.crashed(), policy.crashed()], ['restart', 'restart']);
+    now = 60_000; // both are a full window old now
+    assert.deepEqual([policy.crashed(), policy.crashed(), policy.crashed()], ['restart', 'restart', 'stop']);
+  });
+
+  it('says how often and in how long in the message of the last crash', () => {
+    assert.equal(stoppedMessage(new RestartPolicy()), "Loopguard's language server stopped unexpectedly 6 times in 3 minutes and was not restarted.");
   });
 });

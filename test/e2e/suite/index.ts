@@ -20,6 +20,7 @@ export function run(): Promise<void> {
     ['editor.test.ts', () => require('./editor.test')],
     ['workspace.test.ts', () => require('./workspace.test')],
     ['multiroot.test.ts', () => require('./multiroot.test')],
+    ['crash.test.ts', () => require('./crash.test')],
   ] as const) {
     mocha.suite.emit('pre-require', globalThis, file, mocha);
     load();
