@@ -48,6 +48,20 @@ export function loadConfig(name: string): unknown {
 }
 `;
 
+/** An async helper whose body blocks, awaited; and a helper called by module-level code. */
+const REFRESH_TS = `import { loadConfig } from './config';
+
+export async function refresh(): Promise<unknown> {
+  return loadConfig('x.json');
+}
+
+export async function main(): Promise<unknown> {
+  return await refresh();
+}
+
+export const boot = loadConfig('boot.json');
+`;
+
 const APP_PY = `from .util import fetch_all
 
 
@@ -100,6 +114,7 @@ describe('the project model over the language server protocol', () => {
     'js/src/handler.ts': HANDLER_TS,
     'js/src/config.ts': CONFIG_TS,
     'js/src/other.ts': HANDLER_TS.replace('handler', 'other'),
+    'js/src/refresh.ts': REFRESH_TS,
     'js/node_modules/dep/index.js': "const fs = require('fs');\nmodule.exports = async () => fs.readFileSync('x');\n",
     'py/pkg/__init__.py': '',
     'py/pkg/app.py': APP_PY,
@@ -148,8 +163,8 @@ describe('the project model over the language server protocol', () => {
     assert.equal(reported[0].kind, 'begin');
     assert.equal(reported[reported.length - 1].kind, 'end');
     const messages = reported.flatMap((p) => (p.kind === 'report' && p.message !== undefined ? [p.message] : []));
-    // node_modules is not part of the workspace: three files
-    assert.equal(messages[messages.length - 1], '3/3 files');
+    // node_modules is not part of the workspace: four files
+    assert.equal(messages[messages.length - 1], '4/4 files');
     await scanOf(py);
   });
 
@@ -234,6 +249,27 @@ describe('the project model over the language server protocol', () => {
     });
     assert.equal(nothing, null);
     await client.close(uriOf(config));
+  });
+
+  it('hover on an awaited call of an async function whose body blocks, on its definition, and on a module-level call', async () => {
+    const refresh = uriOf(path.join(js, 'src', 'refresh.ts'));
+    const hover = async (needle: string): Promise<string> => {
+      const h: Hover | null = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: refresh }, position: rangeOf(REFRESH_TS, needle).start });
+      return (h?.contents as MarkupContent | undefined)?.value ?? '';
+    };
+    const chain = /via `loadConfig` → `readJson` → `fs\.readFileSync` \(\[config\.ts:4\]/;
+    const awaited = await hover('refresh();');
+    assert.match(awaited, /^`refresh` \(defined at \[refresh\.ts:3\]/);
+    assert.match(awaited, /\*\*may block the event loop while it runs\*\*: /);
+    assert.match(awaited, chain);
+    const definition = await hover('refresh(): Promise');
+    assert.match(definition, /^`refresh` — Loopguard/);
+    assert.match(definition, chain);
+    // `main` only awaits: its body does not block
+    assert.equal(await hover('main('), '');
+    const atStartUp = await hover("loadConfig('boot.json')");
+    assert.match(atStartUp, /^`loadConfig` \(defined at \[config\.ts:7\]/);
+    assert.match(atStartUp, /\*\*may block the event loop\*\*: via `readJson` → `fs\.readFileSync`/);
   });
 
   it('loopguard.workspaceDiagnostics: closed files get diagnostics after the scan, and lose them when deleted', async () => {

@@ -15,11 +15,16 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 import { EXCLUDED_DIRS } from '../cli/files';
 import type { AnalysisConfig } from '../engine/config';
 import type { Engine } from '../engine/engine';
-import type { FileFacts } from '../engine/workspace/facts';
+import type { Call } from '../engine/model';
+import { LineIndex } from '../engine/text';
+import type { FileFacts, FunctionFacts } from '../engine/workspace/facts';
+import { MAX_CHAIN, propagates } from '../engine/workspace/summaries';
 import { nodeKey, Workspace } from '../engine/workspace/workspace';
-import type { CalleeSummary, Evidence, Location, Position, WorkspaceHost } from '../engine/workspace/types';
+import type { CalleeSummary, Evidence, FunctionSummary, Location, Position, WorkspaceHost } from '../engine/workspace/types';
 import { RULES } from '../rules/registry';
+import type { Rule } from '../rules/rule';
 import { toDiagnostics } from './diagnostics';
+import { OFF_THREAD_CHARS } from './off-thread';
 import { documentPath, type SettingsStore, type WorkspaceFolders } from './settings';
 import type { Logger } from './validator';
 
@@ -182,7 +187,12 @@ export class ProjectModel {
     }
   }
 
-  /** Hover: the summary of the function defined at `position`, or of the function a call there reaches. */
+  /**
+   * Hover: the summary of the function defined at `position`, or of the function a call there reaches —
+   * any call: in sync or async code, awaited or not, at module level. An async function (or an event-loop
+   * callback) has no summary of its own (calling it does not run its body in the caller's turn), so for
+   * it the hover says what its body does synchronously when it runs.
+   */
   hover(uri: string, position: Position): string | undefined {
     const file = documentPath(uri);
     const folder = file === undefined ? undefined : this.folderOf(file);
@@ -193,16 +203,43 @@ export class ProjectModel {
     // a hover may come before the debounced analysis of the latest keystrokes
     const open = this.project.openText(file);
     if (open !== undefined && !folder.scanning) this.updated(folder, file, ws.update(file, open));
-    const defined = ws.summaryAt(file, position);
-    if (defined) return describeSummary(defined, 'definition');
+    const defined = ws.functions(file).find((f) => contains(f.definition, position));
+    if (defined) return hoverText(ws, nodeKey(file, defined.scope), 'definition');
+    // calls made synchronously in a function are the facts' edges: no parse needed
     for (const fn of ws.functions(file)) {
       const edge = fn.edges.find((e) => contains(e.location, position));
       if (!edge) continue;
       const key = edge.target !== undefined ? nodeKey(file, edge.target) : edge.imported ? ws.resolveImport(file, edge.imported) : undefined;
-      const callee = key === undefined ? undefined : ws.calleeSummary(key);
-      return callee && describeSummary(callee, 'call');
+      return key === undefined ? undefined : hoverText(ws, key, 'call');
     }
-    return undefined;
+    const key = this.calleeAt(folder, ws, file, open, position);
+    return key === undefined ? undefined : hoverText(ws, key, 'call');
+  }
+
+  /**
+   * The function a call at `position` reaches, for the calls the facts keep no edge for (awaited calls,
+   * module-level code): the document is parsed (not for large ones, whose parse would hold up the server).
+   */
+  private calleeAt(folder: FolderModel, ws: Workspace, file: string, open: string | undefined, position: Position): string | undefined {
+    const text = open ?? this.host.readFile(file);
+    const config = folder.configFor(file);
+    if (text === undefined || !config || text.length >= OFF_THREAD_CHARS) return undefined;
+    const offset = new LineIndex(text).offset(position);
+    let found: Pick<Call, 'target' | 'imported'> | undefined;
+    const probe: Rule = {
+      meta: { id: 'loopguard-hover', languages: ['javascript', 'python'], defaultSeverity: 'hint', messages: {}, summary: '' },
+      check(ctx) {
+        found = ctx.model.calls.find((c) => c.calleeSpan.start <= offset && offset <= c.calleeSpan.end && (c.target !== undefined || c.imported !== undefined));
+      },
+    };
+    try {
+      this.project.engine.analyse({ fileName: file, text }, config, [probe], ws);
+    } catch (e) {
+      this.project.log.error(`Hover in ${file} failed: ${errorText(e)}`);
+      return undefined;
+    }
+    if (!found) return undefined;
+    return found.target !== undefined ? nodeKey(file, found.target) : found.imported ? ws.resolveImport(file, found.imported) : undefined;
   }
 
   dispose(): void {
@@ -371,11 +408,47 @@ function chain(evidence: Evidence): string {
 }
 
 /** The hover text of a function summary, or undefined when there is nothing to say. */
-export function describeSummary(summary: CalleeSummary, at: 'definition' | 'call'): string | undefined {
+export function describeSummary(summary: CalleeSummary, at: 'definition' | 'call', ownBody = false): string | undefined {
   const lines: string[] = [];
-  if (summary.blocks) lines.push(`**may block the event loop**: ${chain(summary.blocks)}`);
-  if (summary.heavy) lines.push(`**CPU-heavy**: ${chain(summary.heavy)}`);
+  // an async function's body blocks when it runs, not in its callers' turn
+  const when = ownBody ? ' while it runs' : '';
+  if (summary.blocks) lines.push(`**may block the event loop${when}**: ${chain(summary.blocks)}`);
+  if (summary.heavy) lines.push(`**CPU-heavy${when}**: ${chain(summary.heavy)}`);
   if (lines.length === 0) return undefined;
   const head = at === 'call' ? `\`${summary.name}\` (defined at ${link(summary.definition)})` : `\`${summary.name}\``;
   return [`${head} — Loopguard`, '', ...lines.map((l) => `- ${l}`)].join('\n');
+}
+
+/** The hover of the function `key`: its summary, or for an async function (or callback) what its body does. */
+function hoverText(ws: Workspace, key: string, at: 'definition' | 'call'): string | undefined {
+  const callee = ws.calleeSummary(key);
+  if (!callee) return undefined;
+  const hash = key.lastIndexOf('#');
+  const fn = ws.functions(key.slice(0, hash)).find((f) => f.scope === Number(key.slice(hash + 1)));
+  if (!fn || propagates(fn.kind)) return describeSummary(callee, at);
+  return describeSummary({ ...callee, ...bodySummary(ws, key.slice(0, hash), fn) }, at, true);
+}
+
+/**
+ * What a function's body does synchronously when it runs — its own evidence, else the shortest chain
+ * through the functions it calls without awaiting — computed like a summary but for a function whose
+ * summary is empty because calling it does not run its body in the caller's turn (an async function).
+ */
+function bodySummary(ws: Workspace, fileName: string, fn: FunctionFacts): FunctionSummary {
+  const out: FunctionSummary = {};
+  for (const prop of ['blocks', 'heavy'] as const) {
+    const own = fn[prop];
+    if (own) {
+      out[prop] = { hops: [own] };
+      continue;
+    }
+    let best: Evidence | undefined;
+    for (const e of fn.edges) {
+      const key = e.target !== undefined ? nodeKey(fileName, e.target) : e.imported ? ws.resolveImport(fileName, e.imported) : undefined;
+      const next = key === undefined ? undefined : ws.summary(key)?.[prop];
+      if (next && next.hops.length < MAX_CHAIN && (!best || next.hops.length + 1 < best.hops.length)) best = { hops: [{ label: e.label, location: e.location }, ...next.hops] };
+    }
+    if (best) out[prop] = best;
+  }
+  return out;
 }
