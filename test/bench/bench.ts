@@ -3,11 +3,22 @@
 // Prints lines/second for parse-only and for the full analysis, and their ratio (target ≤ 1.5×).
 // Then the project model (workspace-bench.ts): cold scan of a workspace against parse-only, memory,
 // and the time from an edit to updated diagnostics.
-// A benchmark, not a test: it prints figures and never fails on them.
-//   --write          also record the tables in docs/benchmarks.md
-//   --lines N        corpus size per language (default 250000 lines)
-//   --ws-lines N     workspace size per language for the project model (default 120000 lines)
-//   --no-workspace   skip the project model; --only-workspace skips the rest
+// Then the peers (peers.ts): Loopguard's CLI against ESLint (n/no-sync, no-await-in-loop), oxlint and
+// Ruff's WASM build (ASYNC rules), and parse-only, on the same copied files, each a separate process:
+// lines/s, peak RSS, findings, each peer's time ÷ Loopguard's.
+// Then the language server's latency (lsp-latency.ts): didChange → publishDiagnostics, p50/p95, for
+// files of ~1k, 5k and 20k lines, the debounce excluded. The peers and the latency make the chart
+// (chart.ts, docs/benchmarks-peers.png, written with --write).
+// A benchmark, not a test: it prints figures and never fails on them. The whole run takes about
+// 6–10 minutes on 2 cores.
+//   --write              also record the tables in docs/benchmarks.md (a new dated section on top) and the chart
+//   --lines N            corpus size per language (default 250000 lines)
+//   --ws-lines N         workspace size per language for the project model (default 120000 lines)
+//   --peer-lines N       corpus size per language for the peers (default 100000 lines)
+//   --peer-rounds N      measured runs per tool after the warm-up (default 3)
+//   --latency-edits N    edits per file for the latency (default 60)
+//   --no-workspace, --no-peers, --no-latency    skip that part
+//   --only-workspace, --only-peers, --only-latency    run only that part (combinable)
 
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,6 +30,9 @@ import { Parser } from 'web-tree-sitter';
 import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine } from '../../server/src/engine/engine';
 import { loadPythonLanguage } from '../../server/src/frontends/python/parser';
+import { writeChart } from './chart';
+import { runLatency, type LatencyReport } from './lsp-latency';
+import { runPeers, type PeerReport } from './peers';
 import { buildWorkspaces, measureInChild, workspaceTable, type WorkspaceRow } from './workspace-bench';
 import { walk } from './walk';
 
@@ -26,6 +40,14 @@ const ROOT = path.join(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const LINE_BUDGET = Number(args[args.indexOf('--lines') + 1]) || 250_000;
 const WS_LINE_BUDGET = Number(args[args.indexOf('--ws-lines') + 1]) || 120_000;
+const numberArg = (flag: string, fallback: number): number => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) || fallback : fallback);
+const PEER_LINES = numberArg('--peer-lines', 100_000);
+const PEER_ROUNDS = numberArg('--peer-rounds', 3);
+const LATENCY_EDITS = numberArg('--latency-edits', 60);
+const PARTS = ['workspace', 'peers', 'latency'] as const;
+const only = PARTS.filter((p) => args.includes(`--only-${p}`));
+/** whether a part runs: with any --only-… flag, the parts named; otherwise all but those --no-… names */
+const runs = (part: (typeof PARTS)[number]): boolean => (only.length ? only.includes(part) : !args.includes(`--no-${part}`));
 const ROUNDS = 3;
 
 interface Corpus {
@@ -107,15 +129,17 @@ async function main(): Promise<void> {
   pyParser.setLanguage(await loadPythonLanguage());
 
   const rows: Row[] = [];
-  const onlyWorkspace = args.includes('--only-workspace');
-  const corpora: Array<{ corpus: Corpus; parse: (f: Corpus['files'][number]) => void }> = [
-    { corpus: jsCorpus(), parse: (f) => void ts.createSourceFile(f.fileName, f.text, ts.ScriptTarget.Latest, false, scriptKind(f.fileName)) },
-  ];
-  const py = pythonCorpus();
-  if (py) corpora.push({ corpus: py, parse: (f) => pyParser.parse(f.text)?.delete() });
-  else console.log('python3 not found: skipping the Python corpus');
+  // the parse-only vs full analysis table: not with --only-…
+  const onlyWorkspace = only.length > 0;
+  const corpora: Array<{ corpus: Corpus; parse: (f: Corpus['files'][number]) => void }> = [];
+  if (!onlyWorkspace) {
+    corpora.push({ corpus: jsCorpus(), parse: (f) => void ts.createSourceFile(f.fileName, f.text, ts.ScriptTarget.Latest, false, scriptKind(f.fileName)) });
+    const py = pythonCorpus();
+    if (py) corpora.push({ corpus: py, parse: (f) => pyParser.parse(f.text)?.delete() });
+    else console.log('python3 not found: skipping the Python corpus');
+  }
 
-  for (const { corpus, parse } of onlyWorkspace ? [] : corpora) {
+  for (const { corpus, parse } of corpora) {
     let findings = 0;
     const parseMs = time(() => corpus.files.forEach(parse));
     const fullMs = time(() => {
@@ -138,7 +162,7 @@ async function main(): Promise<void> {
   if (!onlyWorkspace) console.log(`\n${table}\n\n${machine}\nTarget: full analysis ≤ 1.5× parse-only.`);
 
   let wsSection = '';
-  if (!args.includes('--no-workspace')) {
+  if (runs('workspace')) {
     const { tmp, corpora: workspaces } = buildWorkspaces(WS_LINE_BUDGET);
     try {
       const wsRows: WorkspaceRow[] = workspaces.map(measureInChild);
@@ -153,10 +177,40 @@ async function main(): Promise<void> {
     }
   }
 
+  let peers: PeerReport | undefined;
+  if (runs('peers')) {
+    console.log('\nPeers on the same files:');
+    peers = runPeers({ lines: PEER_LINES, rounds: PEER_ROUNDS });
+    console.log(`\n${peers.markdown}`);
+  }
+  let latency: LatencyReport | undefined;
+  if (runs('latency')) {
+    console.log('\nLanguage server latency:');
+    latency = await runLatency({ edits: LATENCY_EDITS });
+    console.log(`\n${latency.markdown}`);
+  }
+
   if (args.includes('--write')) {
     const file = path.join(ROOT, 'docs', 'benchmarks.md');
     const date = new Date().toISOString().slice(0, 10);
-    const section = [onlyWorkspace ? '' : `## ${date}: parse-only vs full analysis\n\n${table}\n\n${machine}.\n`, wsSection].filter(Boolean).join('\n');
+    let peerSection = '';
+    if (peers || latency) {
+      const chart = path.join(ROOT, 'docs', 'benchmarks-peers.png');
+      const caption = `npm run bench, ${date}: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)}`;
+      writeChart(chart, peers?.rows ?? [], latency?.rows ?? [], caption);
+      peerSection = [
+        `## ${date}: against the peers, and the language server's latency`,
+        '',
+        `![Lines per second per tool on the same files, and the language server's edit-to-diagnostics latency](${path.basename(chart)})`,
+        '',
+        peers ? `### Same files, each tool a separate process\n\n${peers.markdown}\n` : '',
+        latency ? `### Language server: didChange → diagnostics\n\n${latency.markdown}\n` : '',
+      ]
+        .filter((l, i, all) => l !== '' || all[i - 1] !== '')
+        .join('\n');
+      console.log(`chart written to ${path.relative(ROOT, chart)}`);
+    }
+    const section = [onlyWorkspace ? '' : `## ${date}: parse-only vs full analysis\n\n${table}\n\n${machine}.\n`, wsSection, peerSection].filter(Boolean).join('\n');
     const prev = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures from `npm run bench -- --write`, newest first. Older sections stay so regressions show in the history.\n';
     const [head, ...rest] = prev.split(/\n(?=## )/);
     fs.writeFileSync(file, [head.trimEnd(), '', section, ...rest].join('\n'));

@@ -253,7 +253,15 @@ function loopguard(language: ToolRow['language'], dir: string): Tool {
   };
 }
 
-/** A flat config for exactly the two rules, importing the plugin and parser from the repo by absolute path. */
+/**
+ * A flat config for exactly the two rules, importing the plugin and parser from the repo by absolute path.
+ * `.ts` files: @typescript-eslint/parser, its result passed on without the parser services. eslint-plugin-n
+ * 18's n/no-sync takes any parser services as a request for type information and throws ("You have used a
+ * rule which requires type information") on the first `…Sync()` call in a `.ts` file parsed without a
+ * project; without the services it checks `.ts` files by syntax, as it checks `.js` files. The parse is
+ * the same (the parser builds its node maps either way); typed linting would add a type-checked program,
+ * which neither rule needs.
+ */
 function eslintConfig(tmp: string): string {
   const file = path.join(tmp, 'eslint.config.mjs');
   const url = (id: string) => JSON.stringify(`file://${resolve(id)}`);
@@ -262,10 +270,17 @@ function eslintConfig(tmp: string): string {
     file,
     `import n from ${url('eslint-plugin-n')};
 import tsParser from ${url('@typescript-eslint/parser')};
+const parser = {
+  meta: { name: 'typescript-eslint-parser-without-services' },
+  parseForESLint(code, options) {
+    const { services, ...rest } = tsParser.parseForESLint(code, options);
+    return rest;
+  },
+};
 export default [
   { linterOptions: { reportUnusedDisableDirectives: 'off' } },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], plugins: { n }, rules: ${rules} },
-  { files: ['**/*.ts', '**/*.mts', '**/*.cts'], languageOptions: { parser: tsParser }, plugins: { n }, rules: ${rules} },
+  { files: ['**/*.ts', '**/*.mts', '**/*.cts'], languageOptions: { parser }, plugins: { n }, rules: ${rules} },
 ];
 `,
   );
