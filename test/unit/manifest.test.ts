@@ -1,6 +1,7 @@
 // Keeps package.json's contributions in sync with the code (bash-language-server style): the
 // settings VS Code shows are exactly the ones the server reads, with the same types and defaults;
-// every command the client and server use is contributed; activation covers the languages served.
+// every command the client and server use is contributed; activation covers the languages served;
+// and no setting that could point at a file, folder or command escapes Restricted Mode unlisted.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -26,10 +27,12 @@ interface SettingSchema {
   properties?: Record<string, SettingSchema>;
   additionalProperties?: unknown;
   items?: SettingSchema;
+  format?: string;
 }
 
 interface Manifest {
   main?: string;
+  capabilities?: { untrustedWorkspaces?: { supported?: boolean | 'limited'; restrictedConfigurations?: string[]; description?: string } };
   activationEvents?: string[];
   contributes?: {
     configuration?: { title?: string; properties?: Record<string, SettingSchema> };
@@ -146,5 +149,100 @@ describe('package.json commands and activation', () => {
     assert.deepEqual(manifest.activationEvents, LANGUAGE_IDS.map((l) => `onLanguage:${l}`));
     const served = (await loadFrontends()).flatMap((f) => [...f.languageIds]);
     assert.deepEqual([...LANGUAGE_IDS].sort(), served.sort());
+  });
+});
+
+/**
+ * Every setting, with why a workspace may set it even in Restricted Mode (an untrusted workspace): none
+ * of these names a file, folder, command or program for Loopguard to read, load or run. A setting that
+ * does goes in `capabilities.untrustedWorkspaces.restrictedConfigurations` instead (VS Code then
+ * ignores the workspace's value in Restricted Mode). A new setting fails the test below until it is put
+ * in one of the two, so the decision is made when the setting is added.
+ */
+const WORKSPACE_SAFE_SETTINGS: Record<string, string> = {
+  'loopguard.enable': 'a boolean',
+  'loopguard.rules': 'severities by rule id',
+  'loopguard.blockingApis': 'catalogue entries: API names and the names of their replacements, written into fixes as text',
+  'loopguard.cpuHeavyApis': 'catalogue entries: API names',
+  'loopguard.maxFileSize': 'a number',
+  'loopguard.skipGenerated': 'a boolean',
+  'loopguard.timeBudgetMs': 'a number',
+  'loopguard.trace.server': 'an enum',
+  'loopguard.cpuLoopThreshold': 'a number',
+  'loopguard.pythonFreeThreaded': 'a boolean about the interpreter; names none',
+  'loopguard.overrides': 'globs selecting workspace files that get other severities; nothing is read or run from them',
+  'loopguard.workspaceDiagnostics': 'a boolean',
+  'loopguard.configurationPreference': 'an enum',
+};
+
+const PATH_LIKE_NAME = /(Path|Paths|File|Files|Dir|Dirs|Directory|Folder|Command|Cmd|Executable|Exe|Interpreter|Binary|Script|Program|Cwd|Url|Uri|Module|Plugin|Plugins)$/;
+const PATH_LIKE_TEXT = [
+  /\b(path|location|file name) (to|of)\b/i,
+  /\b(file|folder|directory) (path|name|location)\b/i,
+  /\b(command|executable|interpreter|binary|script|program)s? (to run|that runs|path|file)\b/i,
+  /\b(runs?|executes?|spawns?|starts?|launch(es)?)\b[^.;]{0,40}\b(command|executable|interpreter|binary|script|program|process)\b/i,
+  /\b(load(s|ed)?|require(s|d)?|import(s|ed)?)\b[^.;]{0,30}\b(module|plugin|file|script)s?\b/i,
+  /\b(module|plugin|file|script)s?\b[^.;]{0,30}\b(load(s|ed)?|required|imported|run|executed)\b/i,
+];
+
+/** Why a setting looks like it points at a file, folder, command or program; undefined when it does not. */
+function pathLike(key: string, schema: SettingSchema): string | undefined {
+  if (PATH_LIKE_NAME.test(key)) return `its name ${key}`;
+  const texts: string[] = [];
+  const walk = (s: SettingSchema | undefined): string | undefined => {
+    if (!s) return undefined;
+    if (s.format !== undefined && ['uri', 'uri-reference', 'path'].includes(s.format)) return `format ${s.format}`;
+    texts.push(s.description ?? '', s.markdownDescription ?? '', ...(s.enumDescriptions ?? []));
+    for (const child of Object.values(s.properties ?? {})) {
+      const why = walk(child);
+      if (why) return why;
+    }
+    return walk(s.items);
+  };
+  const why = walk(schema);
+  if (why) return why;
+  for (const text of texts) {
+    const re = PATH_LIKE_TEXT.find((r) => r.test(text));
+    if (re) return `its description "${text.slice(0, 80)}" (${re.source})`;
+  }
+  return undefined;
+}
+
+describe('package.json: untrusted workspaces', () => {
+  const untrusted = manifest.capabilities?.untrustedWorkspaces;
+  const restricted = untrusted?.restrictedConfigurations ?? [];
+
+  it('every setting is either safe to take from an untrusted workspace (with the reason) or restricted', () => {
+    for (const key of Object.keys(properties)) {
+      const safe = key in WORKSPACE_SAFE_SETTINGS;
+      assert.ok(safe !== restricted.includes(key), `${key}: list it in WORKSPACE_SAFE_SETTINGS (why a workspace may set it) or in restrictedConfigurations — exactly one`);
+    }
+    for (const key of [...Object.keys(WORKSPACE_SAFE_SETTINGS), ...restricted]) assert.ok(key in properties, `${key} is not a contributed setting`);
+  });
+
+  it('a setting that points at a file, folder, command or program is restricted', () => {
+    for (const [key, schema] of Object.entries(properties)) {
+      const why = pathLike(key, schema);
+      if (why) assert.ok(restricted.includes(key) && !(key in WORKSPACE_SAFE_SETTINGS), `${key} looks like it points at a file or command (${why}): restrict it`);
+    }
+  });
+
+  it('recognises settings that point at files or commands (the check above can fail)', () => {
+    const flagged: Array<[string, SettingSchema]> = [
+      ['loopguard.pythonPath', { type: 'string', markdownDescription: 'The Python to use.' }],
+      ['loopguard.serverCommand', { type: 'array' }],
+      ['loopguard.extraCatalogue', { type: 'string', markdownDescription: 'Path to a catalogue file.' }],
+      ['loopguard.helper', { type: 'string', description: 'The executable that runs the analysis.' }],
+      ['loopguard.extensions', { type: 'array', markdownDescription: 'Extra rules: modules loaded at start.' }],
+      ['loopguard.schema', { type: 'string', format: 'uri' }],
+      ['loopguard.tools', { type: 'object', properties: { node: { type: 'string', description: 'The file path of node.' } } }],
+    ];
+    for (const [key, schema] of flagged) assert.ok(pathLike(key, schema), key);
+    for (const key of Object.keys(WORKSPACE_SAFE_SETTINGS)) assert.equal(pathLike(key, properties[key]), undefined, key);
+  });
+
+  it('declares its support for untrusted workspaces, "limited" exactly when settings are restricted', () => {
+    // VS Code reads restrictedConfigurations only with `supported: "limited"` (its manifest schema)
+    assert.equal(untrusted?.supported, restricted.length > 0 ? 'limited' : true);
   });
 });
