@@ -6,6 +6,13 @@ export interface Position {
   character: number;
 }
 
+/**
+ * The line starts of the text indexed last, shared with the next index of the same text: fixes build
+ * an index of their own per finding (chain-async's callAt), and on a large file each build rescans it.
+ * The arrays are never written after they are built; the one text kept alive is the last one indexed.
+ */
+let lastIndexed: { text: string; starts: number[] } | undefined;
+
 export class LineIndex {
   private computed: number[] | undefined;
 
@@ -18,6 +25,8 @@ export class LineIndex {
   private get starts(): number[] {
     if (this.computed) return this.computed;
     const { text } = this;
+    // the same string object compares at once; an equal copy costs one native comparison, not a rescan
+    if (lastIndexed !== undefined && lastIndexed.text.length === text.length && lastIndexed.text === text) return (this.computed = lastIndexed.starts);
     const starts = [0];
     if (text.indexOf('\r') < 0) {
       // the common case, found natively: only \n breaks lines
@@ -32,6 +41,7 @@ export class LineIndex {
         }
       }
     }
+    lastIndexed = { text, starts };
     return (this.computed = starts);
   }
 
