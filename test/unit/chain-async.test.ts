@@ -102,7 +102,11 @@ describe('make the chain async (Python)', () => {
     ['a package __init__ re-exports it (public)', { 'app/__init__.py': 'from app.warmup import warm_cache\n' }],
     ['a string names it (getattr, __all__)', { 'app/warmup.py': BASE['app/warmup.py'] + '\n__all__ = ["warm_cache"]\n' }],
     ['it is decorated', { 'app/warmup.py': 'from app.pause import settle\n\n\ndef traced(f):\n    return f\n\n\n@traced\ndef warm_cache(n):\n    return settle(n * 0.001) + 1\n' }],
-    ['it is a generator', { 'app/pause.py': 'import time\n\n\ndef settle(seconds):\n    time.sleep(seconds)\n    yield seconds\n    return seconds\n' }],
+    // (iterated where it is called: a call that only creates a generator runs none of it and is no finding)
+    ['it is a generator', {
+      'app/pause.py': 'import time\n\n\ndef settle(seconds):\n    time.sleep(seconds)\n    yield seconds\n    return seconds\n',
+      'app/warmup.py': 'from app.pause import settle\n\n\ndef warm_cache(n):\n    return sum(settle(n * 0.001)) + 1\n',
+    }],
     ['the chain is four functions long', {
       'app/pause.py': 'import time\n\n\ndef settle(seconds):\n    return nap(seconds)\n\n\ndef nap(seconds):\n    return doze(seconds)\n\n\ndef doze(seconds):\n    time.sleep(seconds)\n    return seconds\n',
     }],

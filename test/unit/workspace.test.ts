@@ -158,11 +158,12 @@ describe('SummaryGraph (incremental summaries)', () => {
         // mostly existing nodes; some calls resolve to nothing, some to a key that is not (yet) a node
         const r = random();
         const callee = r < 0.08 ? undefined : r < 0.14 ? `ghost${Math.floor(random() * 3)}` : pick(keys);
-        return { callee, hop: h(callee ?? '?') };
+        return { callee, hop: h(callee ?? '?'), ...(random() < 0.5 ? { iterates: true } : {}) };
       });
       return {
         key,
         kind: pick(KINDS),
+        ...(random() < 0.2 ? { generator: true } : {}),
         ...(random() < 0.12 ? { blocks: h('fs.readFileSync') } : {}),
         ...(random() < 0.08 ? { heavy: h('loop') } : {}),
         edges,
@@ -210,6 +211,8 @@ describe('SummaryGraph (incremental summaries)', () => {
             const old = nodes.get(key) as SummaryNode;
             const { blocks: _b, ...rest } = old;
             const next: SummaryNode = random() < 0.5 ? { ...rest, blocks: hop('time.sleep', 1000 + step) } : rest;
+            // or it becomes a generator, or stops being one (a `yield` added or removed)
+            if (random() < 0.3) next.generator = !next.generator;
             upserted.push(next);
             nodes.set(key, next);
           } else {
@@ -302,7 +305,7 @@ describe('Workspace', () => {
     const FILES = 6;
     interface Spec {
       head: string[];
-      fns: Array<{ name: string; async: boolean; body: string[]; blocks: boolean }>;
+      fns: Array<{ name: string; async: boolean; generator: boolean; body: string[]; blocks: boolean }>;
     }
     const generate = (i: number): Spec => {
       const head = ["import * as fs from 'node:fs';"];
@@ -321,13 +324,14 @@ describe('Workspace', () => {
       const callable = [...own, ...imported];
       const fns = own.map((name) => {
         const body: string[] = [];
-        for (let n = int(3); n > 0; n--) if (callable.length) body.push(`  ${callable[int(callable.length)]}();`);
-        return { name, async: random() < 0.2, body, blocks: random() < 0.2 };
+        // a call, or one that iterates the result (which runs the callee's body if it is a generator)
+        for (let n = int(3); n > 0; n--) if (callable.length) body.push(random() < 0.3 ? `  [...${callable[int(callable.length)]}()];` : `  ${callable[int(callable.length)]}();`);
+        return { name, async: random() < 0.2, generator: random() < 0.2, body, blocks: random() < 0.2 };
       });
       return { head, fns };
     };
     const render = (spec: Spec): string =>
-      `${[...spec.head, ...spec.fns.flatMap((f) => [`export ${f.async ? 'async ' : ''}function ${f.name}() {`, ...f.body, ...(f.blocks ? ["  fs.readFileSync('x');"] : []), '}'])].join('\n')}\n`;
+      `${[...spec.head, ...spec.fns.flatMap((f) => [`export ${f.async ? 'async ' : ''}function${f.generator ? '*' : ''} ${f.name}() {`, ...f.body, ...(f.blocks ? ["  fs.readFileSync('x');"] : []), '}'])].join('\n')}\n`;
     const specs = new Map<number, Spec>();
     const dir = '/virtual/p';
     const texts = new Map<string, string>();
@@ -369,7 +373,9 @@ describe('Workspace', () => {
       else if (r < 0.3 || !spec || spec.fns.length === 0) spec = generate(i);
       else {
         const fn = spec.fns[int(spec.fns.length)];
-        if (random() < 0.8) fn.blocks = !fn.blocks;
+        const e = random();
+        if (e < 0.6) fn.blocks = !fn.blocks;
+        else if (e < 0.8) fn.generator = !fn.generator;
         else fn.async = !fn.async;
       }
       const text = spec && render(spec);
@@ -386,7 +392,7 @@ describe('Workspace', () => {
       for (const [name, v] of Object.entries(expected) as Array<[string, Entry]>) {
         const old = previous[name] as Entry | undefined;
         if (JSON.stringify(v) === JSON.stringify(old)) continue;
-        if (JSON.stringify(v.summary) !== JSON.stringify(old?.summary)) changedKeys.add(v.key);
+        if (summaryKey(v.summary as never) !== summaryKey(old?.summary as never)) changedKeys.add(v.key);
         assert.ok(affected.has(v.key.split('#')[0]), `step ${step}: ${name} changed but its file was not returned`);
       }
       for (const v of Object.values(expected) as Entry[]) {

@@ -24,8 +24,8 @@ import {
 } from './suppression';
 import { LineIndex } from './text';
 import { computeFacts, type FileFacts } from './workspace/facts';
-import { solveSummaries } from './workspace/summaries';
-import type { CalleeSummary, Evidence, FunctionSummary } from './workspace/types';
+import { asCalled, solveSummaries, type SolvedSummary } from './workspace/summaries';
+import type { CalleeSummary, Evidence } from './workspace/types';
 import type { Workspace } from './workspace/workspace';
 import type { Frontend, SourceInput } from '../frontends/frontend';
 import { frontendFor, loadFrontends } from '../frontends';
@@ -213,28 +213,30 @@ function calleeResolver(
   workspace: Workspace | undefined,
   known?: FileFacts,
 ): (call: Call) => CalleeSummary | undefined {
-  let local: { facts: FileFacts; summaries: Map<string, FunctionSummary> } | undefined;
+  let local: { facts: FileFacts; summaries: Map<string, SolvedSummary> } | undefined;
   const keyOf = (scope: number) => `${model.fileName}#${scope}`;
   const solve = () => {
     const facts = known ?? computeFacts(model, lines, catalogue, config.options);
     const nodes = facts.functions.map((fn) => ({
       key: keyOf(fn.scope),
       kind: fn.kind,
+      ...(fn.generator ? { generator: true } : {}),
       ...(fn.blocks ? { blocks: fn.blocks } : {}),
       ...(fn.heavy ? { heavy: fn.heavy } : {}),
       edges: fn.edges.map((e) => ({
         callee: e.target !== undefined ? keyOf(e.target) : e.imported && workspace ? workspace.resolveImport(model.fileName, e.imported) : undefined,
         hop: { label: e.label, location: e.location },
+        ...(e.iterates ? { iterates: true } : {}),
       })),
     }));
     return { facts, summaries: solveSummaries(nodes, (key) => workspace?.summary(key)) };
   };
-  const localCallee = (scope: number, written: string): CalleeSummary | undefined => {
+  const localCallee = (scope: number, written: string): (CalleeSummary & SolvedSummary) | undefined => {
     local ??= solve();
     const fn = local.facts.functions.find((f) => f.scope === scope);
     return fn && { ...local.summaries.get(keyOf(fn.scope)), name: fn.name ?? written, definition: fn.definition };
   };
-  return (call) => {
+  const reached = (call: Call): (CalleeSummary & SolvedSummary) | undefined => {
     if (call.target !== undefined) return localCallee(call.target, call.written);
     if (!call.imported || !workspace) return undefined;
     const key = workspace.resolveImport(model.fileName, call.imported);
@@ -243,6 +245,11 @@ function calleeResolver(
     const prefix = `${model.fileName}#`;
     if (key.startsWith(prefix)) return localCallee(Number(key.slice(prefix.length)), call.written);
     return workspace.calleeSummary(key);
+  };
+  // calling a generator runs none of its body: its evidence counts where the call iterates it
+  return (call) => {
+    const summary = reached(call);
+    return summary && asCalled(summary, call.iterated);
   };
 }
 

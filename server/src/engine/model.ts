@@ -61,6 +61,12 @@ export interface FunctionScope {
    * Undefined when there are none.
    */
   selfCalls?: number;
+  /**
+   * A generator function (`function*`, `async function*`, a generator method, a Python `def` or lambda
+   * with `yield` in its own body): calling it runs none of its body; iterating the result does
+   * (Call.iterated). Undefined for every other function.
+   */
+  generator?: boolean;
 }
 
 export interface OffloadSite {
@@ -185,6 +191,16 @@ export interface Call {
    * (`@functools.cache`): the name then calls the cache, not the function.
    */
   target?: number;
+  /**
+   * The call's result is iterated synchronously right where the call is written, so a generator it
+   * returns runs there: JS/TS `for (… of g())`, `[...g()]`, `f(...g())`, `yield* g()`, `const [a] = g()`,
+   * `[a, b] = g()`, the argument of `Array.from`/`Object.fromEntries`/`Promise.all` (and allSettled, race,
+   * any); Python `for … in g()`, `… in g()`, a list/set/dict comprehension's `for … in g()` (not a
+   * generator expression's), `yield from g()`, `*g()`, `a, b = g()`, the only argument of
+   * `list`/`tuple`/`set`/`frozenset`/`dict`/`sorted`/`sum`/`any`/`all`/`next` (`min`/`max` with one
+   * argument), `'…'.join(g())`. Undefined otherwise (a result stored and iterated later is not seen).
+   */
+  iterated?: boolean;
 }
 
 /**

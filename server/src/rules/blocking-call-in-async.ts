@@ -17,7 +17,11 @@
  * workspace — is reported at the call, with the chain in the message
  * (`loadConfig → readJson → fs.readFileSync (config.ts:12)`) and, in the editor, each hop as related
  * information. Calls whose callee cannot be resolved (a package in `node_modules`, a third-party module,
- * a parameter) are not guessed at; awaited calls and calls to `async` functions are not followed.
+ * a parameter) are not guessed at; awaited calls and calls to `async` functions are not followed. A
+ * generator function (`function*`, a `def` with `yield`) runs only when its result is iterated: a call
+ * is followed where it iterates the generator itself (`for (const x of gen())`, `[...gen()]`,
+ * `Array.from(gen())`, `yield*`; `for x in gen()`, `list(gen())`, a list comprehension, `yield from`),
+ * not where it only creates it (`it = gen()`) — those calls get no offloading fix either.
  *
  * Not reported: start-up code (module top level and plain functions), code handed to a thread,
  * process or worker (`asyncio.to_thread`, `run_in_executor`, `threading.Thread(target=…)`,
@@ -174,15 +178,17 @@ function reportHelper(ctx: RuleContext, call: Call): void {
   const callee = ctx.callee?.(call);
   if (!callee?.blocks) return;
   const fixes: Fix[] = [];
+  // A generator iterated at the call (`for x in gen()`) would only be created in the thread or worker
+  // and still run here: no offloading fix for such a call.
   // The helper is not known to be thread-safe (it may touch state the event loop also uses): unsafe.
-  if (model.family === 'python') {
+  if (model.family === 'python' && !call.iterated) {
     const built = model.fixer.build(call, { kind: 'to-thread', safe: false });
     if (built) fixes.push({ title: built.title, safe: false, edits: built.edits });
   }
   const chain = ctx.chainFix?.(call, callee.blocks);
   if (chain) fixes.push(chain);
   // JS/TS: after making the chain async, the whole call in a worker thread (it may touch module state)
-  const source = model.family === 'javascript' ? helperSource(model, call) : undefined;
+  const source = model.family === 'javascript' && !call.iterated ? helperSource(model, call) : undefined;
   const worker = source && model.fixer.runHelperInWorker?.(call, source);
   if (worker) fixes.push({ title: worker.title, safe: false, edits: worker.edits, ...(worker.otherFiles ? { otherFiles: worker.otherFiles } : {}) });
   ctx.report({

@@ -24,7 +24,9 @@
  * directly or through other functions, up to 8 calls deep, in the same file or (with the project model:
  * the CLI on a folder, the language server on a workspace) in another file — is reported at the call,
  * with the chain (`score → normalise → for loop (quadratic) (rank.ts:12)`) in the message and as related
- * information. Calls whose callee cannot be resolved are not guessed at.
+ * information. Calls whose callee cannot be resolved are not guessed at. A call to a generator function
+ * counts only where it iterates the generator itself (as blocking-call-in-async describes), and then gets
+ * no offloading fix.
  *
  * The message says which of these made the loop heavy. Only the outermost heavy loop of a nest is reported.
  * Not reported: a single loop over a collection doing ordinary work, loops over a few literal items,
@@ -206,7 +208,8 @@ export const cpuLoopOnEventLoop: Rule = {
         // not branching recursion: a helper (of this file or, with a workspace, another) with a heavy loop
         const callee = ctx.callee?.(call);
         if (!callee?.heavy) continue;
-        const offload = offloadHelper(model, call);
+        // a generator iterated at the call would only be created elsewhere and still run here
+        const offload = call.iterated ? undefined : offloadHelper(model, call);
         ctx.report({
           messageId: 'viaHelper',
           data: { name: call.written, ...chainData(call.written, callee.heavy), context: describeContext(model, effectiveScope(model, call.scope)), advice: ADVICE[model.family] },
@@ -218,6 +221,8 @@ export const cpuLoopOnEventLoop: Rule = {
       }
       // a call inside the function itself (through an inline callback) is its own recursion, not the entry
       if (target.span.start <= call.span.start && call.span.end <= target.span.end) continue;
+      // calling a generator runs none of its body; iterating it does
+      if (target.generator && !call.iterated) continue;
       ctx.report({
         messageId: 'recursion',
         data: {

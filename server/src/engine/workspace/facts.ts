@@ -8,6 +8,9 @@
 // "Runs synchronously in f" is the front ends' scope model: code in an inline scope (an array
 // callback, an IIFE) belongs to its parent; code in any other nested function (a callback handed to
 // the event loop, to a thread, an async arrow) runs at another time and belongs to that function.
+// A generator function's body runs where its result is iterated, not where it is called: the function
+// is marked `generator`, and an edge whose call iterates the result there is marked `iterates`
+// (summaries.ts follows an edge into a generator only then).
 
 import type { EcosystemCatalogue } from '../catalogue';
 import type { RuleOptions } from '../config';
@@ -27,6 +30,8 @@ export interface Edge {
   label: string;
   /** the callee expression of the call */
   location: Location;
+  /** the call's result is iterated where it is made (Call.iterated): a generator callee runs here */
+  iterates?: true;
 }
 
 export interface FunctionFacts {
@@ -34,6 +39,8 @@ export interface FunctionFacts {
   scope: number;
   name: string | undefined;
   kind: ScopeKind;
+  /** a generator function (FunctionScope.generator): a call runs its body only where it is iterated (Edge.iterates) */
+  generator?: true;
   /** the function's name (or keyword): where a summary points at the function */
   definition: Location;
   /** the first blocking API call that runs synchronously in the function */
@@ -88,7 +95,7 @@ export function computeFacts(model: SourceModel, lines: LineIndex, catalogue: Ec
   const byScope = new Map<number, FunctionFacts>();
   for (const scope of model.scopes) {
     if (!isFunction(scope.kind)) continue;
-    const f: FunctionFacts = { scope: scope.id, name: scope.name, kind: scope.kind, definition: loc(scope.headSpan), edges: [] };
+    const f: FunctionFacts = { scope: scope.id, name: scope.name, kind: scope.kind, ...(scope.generator ? { generator: true } : {}), definition: loc(scope.headSpan), edges: [] };
     functions.push(f);
     byScope.set(scope.id, f);
   }
@@ -118,8 +125,9 @@ export function computeFacts(model: SourceModel, lines: LineIndex, catalogue: Ec
 /** An awaited call hands control back: whatever the callee does before its first await is its own finding. */
 function edgeOf(call: Call): Omit<Edge, 'location'> | undefined {
   if (call.awaited) return undefined;
-  if (call.target !== undefined) return { target: call.target, label: call.written };
-  if (call.imported) return { imported: call.imported, label: call.written };
+  const iterates = call.iterated ? { iterates: true as const } : {};
+  if (call.target !== undefined) return { target: call.target, label: call.written, ...iterates };
+  if (call.imported) return { imported: call.imported, label: call.written, ...iterates };
   return undefined;
 }
 

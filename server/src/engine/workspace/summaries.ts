@@ -12,6 +12,11 @@
 // async function already); an event-loop callback's blocking calls are reported inside it too. The
 // summary of those is empty: a summary says what calling the function synchronously does to the caller.
 //
+// A generator function's body runs only when its result is iterated: an edge into a generator counts only
+// when its call iterates the result where it is made (SummaryEdge.iterates: `for x in g()`, `[...g()]`);
+// `it = g()` runs nothing of g. Whether a function is a generator is part of its summary
+// (SolvedSummary.generator), so an edit that adds or removes its last `yield` reaches its callers.
+//
 // Chains are capped at MAX_CHAIN hops: a longer one is not reported at all (a finding whose proof
 // takes nine files to follow helps nobody, and the cap bounds the work per function).
 //
@@ -27,14 +32,35 @@ export interface SummaryEdge {
   /** the callee's node key, or undefined when the call could not be resolved */
   callee: string | undefined;
   hop: Hop;
+  /** the call iterates the callee's result where it is made (Edge.iterates) */
+  iterates?: boolean;
 }
 
 export interface SummaryNode {
   key: string;
   kind: ScopeKind;
+  /** a generator function (FunctionFacts.generator) */
+  generator?: boolean;
   blocks?: Hop;
   heavy?: Hop;
   edges: readonly SummaryEdge[];
+}
+
+/** A summary as solved: with whether the function is a generator, which callers need to follow an edge to it. */
+export interface SolvedSummary extends FunctionSummary {
+  generator?: true;
+}
+
+/** Whether the call `e` runs the body of a callee whose summary is `callee`: not when it only creates a generator. */
+export function runsCallee(e: Pick<SummaryEdge, 'iterates'>, callee: SolvedSummary | undefined): boolean {
+  return callee?.generator !== true || e.iterates === true;
+}
+
+/** What a call reaches, as a rule sees it (RuleContext.callee): a generator's evidence only where the call iterates it. */
+export function asCalled<T extends SolvedSummary>(summary: T, iterated: boolean | undefined): T {
+  if (summary.generator !== true || iterated === true || (!summary.blocks && !summary.heavy)) return summary;
+  const { blocks: _blocks, heavy: _heavy, ...rest } = summary;
+  return rest as T;
 }
 
 /** Whether calling a function of this kind synchronously runs its body in the caller's turn. */
@@ -50,8 +76,8 @@ type Property = 'blocks' | 'heavy';
  */
 export function solveSummaries(
   nodes: Iterable<SummaryNode>,
-  external: (key: string) => FunctionSummary | undefined = () => undefined,
-): Map<string, FunctionSummary> {
+  external: (key: string) => SolvedSummary | undefined = () => undefined,
+): Map<string, SolvedSummary> {
   return solve(nodes, external).summaries;
 }
 
@@ -66,23 +92,25 @@ interface Chain {
 
 function solve(
   nodes: Iterable<SummaryNode>,
-  external: (key: string) => FunctionSummary | undefined,
-): { summaries: Map<string, FunctionSummary>; via: Via } {
+  external: (key: string) => SolvedSummary | undefined,
+): { summaries: Map<string, SolvedSummary>; via: Via } {
   const byKey = new Map<string, SummaryNode>();
   for (const n of nodes) byKey.set(n.key, n);
   const callers = new Map<string, SummaryNode[]>();
   for (const n of byKey.values()) {
     if (!propagates(n.kind)) continue;
     for (const e of n.edges) {
-      if (e.callee === undefined || !byKey.has(e.callee)) continue;
+      if (e.callee === undefined) continue;
+      const callee = byKey.get(e.callee);
+      if (!callee || (callee.generator && !e.iterates)) continue;
       const list = callers.get(e.callee);
       if (!list) callers.set(e.callee, [n]);
       else if (list[list.length - 1] !== n) list.push(n);
     }
   }
-  const out = new Map<string, FunctionSummary>();
+  const out = new Map<string, SolvedSummary>();
   const via: Via = { blocks: new Map(), heavy: new Map() };
-  for (const n of byKey.values()) out.set(n.key, {});
+  for (const n of byKey.values()) out.set(n.key, n.generator ? { generator: true } : {});
   for (const prop of ['blocks', 'heavy'] as const) {
     const dist = distances(byKey, callers, external, prop);
     const chains = new Map<string, Hop[]>();
@@ -101,13 +129,14 @@ function solve(
           if (e.callee === undefined) continue;
           const inner = byKey.get(e.callee);
           if (inner) {
-            if (dist.get(inner.key) === d - 1) {
+            if ((!inner.generator || e.iterates) && dist.get(inner.key) === d - 1) {
               chain = [e.hop, ...chainOf(inner)];
               via[prop].set(n.key, inner.key);
               break;
             }
           } else {
-            const ext = external(e.callee)?.[prop];
+            const summary = external(e.callee);
+            const ext = runsCallee(e, summary) ? summary?.[prop] : undefined;
             if (ext && ext.hops.length === d - 1) {
               chain = [e.hop, ...ext.hops];
               via[prop].set(n.key, e.callee);
@@ -123,7 +152,7 @@ function solve(
     for (const key of dist.keys()) {
       const n = byKey.get(key) as SummaryNode;
       const evidence: Evidence = { hops: chainOf(n) };
-      (out.get(key) as FunctionSummary)[prop] = evidence;
+      (out.get(key) as SolvedSummary)[prop] = evidence;
     }
   }
   return { summaries: out, via };
@@ -133,7 +162,7 @@ function solve(
 function distances(
   byKey: ReadonlyMap<string, SummaryNode>,
   callers: ReadonlyMap<string, SummaryNode[]>,
-  external: (key: string) => FunctionSummary | undefined,
+  external: (key: string) => SolvedSummary | undefined,
   prop: Property,
 ): Map<string, number> {
   const dist = new Map<string, number>();
@@ -153,7 +182,8 @@ function distances(
     }
     for (const e of n.edges) {
       if (e.callee === undefined || byKey.has(e.callee)) continue;
-      const ext = external(e.callee)?.[prop];
+      const summary = external(e.callee);
+      const ext = runsCallee(e, summary) ? summary?.[prop] : undefined;
       if (ext) offer(n, ext.hops.length + 1);
     }
   }
@@ -187,7 +217,7 @@ export class SummaryGraph {
   /** callee key → the nodes with an edge to it (of any kind; the callee need not exist) */
   private readonly callers = new Map<string, Set<string>>();
   /** never mutated in place: update() compares a summary with the one it replaced */
-  private readonly values = new Map<string, FunctionSummary>();
+  private readonly values = new Map<string, SolvedSummary>();
   private readonly via: Via;
 
   constructor(nodes: Iterable<SummaryNode> = []) {
@@ -202,7 +232,7 @@ export class SummaryGraph {
   }
 
   /** The summary of a node (empty for a function that does not propagate), undefined for an unknown key. */
-  get(key: string): FunctionSummary | undefined {
+  get(key: string): SolvedSummary | undefined {
     return this.values.get(key);
   }
 
@@ -220,11 +250,13 @@ export class SummaryGraph {
    * changed (as summaryKey tells them apart), removed nodes that had one included.
    */
   update(removed: Iterable<string>, upserted: Iterable<SummaryNode>): Set<string> {
-    const before = new Map<string, FunctionSummary | undefined>();
+    const before = new Map<string, SolvedSummary | undefined>();
     const touch = (key: string) => {
       if (!before.has(key)) before.set(key, this.values.get(key));
     };
     const seeds: string[] = [];
+    /** nodes that became or stopped being generators: their callers look again whatever their evidence does */
+    const flipped = new Set<string>();
     for (const key of removed) {
       const old = this.nodes.get(key);
       if (!old) continue;
@@ -241,19 +273,26 @@ export class SummaryGraph {
       touch(n.key);
       this.nodes.set(n.key, n);
       this.link(n);
-      if (!this.values.has(n.key)) this.values.set(n.key, {});
+      const value = this.values.get(n.key) ?? {};
+      if ((value.generator === true) !== (n.generator === true)) {
+        const { generator: _generator, ...rest } = value;
+        this.values.set(n.key, n.generator ? { ...rest, generator: true } : rest);
+        flipped.add(n.key);
+      } else if (!this.values.has(n.key)) this.values.set(n.key, value);
       seeds.push(n.key);
     }
-    for (const prop of PROPERTIES) this.propagate(prop, seeds, touch);
+    for (const prop of PROPERTIES) this.propagate(prop, seeds, touch, flipped);
     const changed = new Set<string>();
     for (const [key, old] of before) {
       const now = this.values.get(key);
       if (!sameEvidence(old?.blocks, now?.blocks) || !sameEvidence(old?.heavy, now?.heavy)) changed.add(key);
+      // a generator flag matters to callers only with evidence behind it (as summaryKey tells them apart)
+      else if (old?.generator !== now?.generator && (now?.blocks || now?.heavy)) changed.add(key);
     }
     return changed;
   }
 
-  private propagate(prop: Property, seeds: readonly string[], touch: (key: string) => void): void {
+  private propagate(prop: Property, seeds: readonly string[], touch: (key: string) => void, flipped: ReadonlySet<string>): void {
     const via = this.via[prop];
     // 1. the seeds and every function whose chain goes through one of them first, transitively
     const affected = new Set<string>(seeds);
@@ -295,10 +334,12 @@ export class SummaryGraph {
         if (settled.has(key) || tentative.get(key) !== d) continue;
         settled.add(key);
         this.assign(key, prop, this.evaluate(this.nodes.get(key) as SummaryNode, prop));
+        const value = this.values.get(key);
         for (const caller of this.callersOf(key)) {
           if (!affected.has(caller) || settled.has(caller)) continue;
           const n = this.nodes.get(caller);
-          if (n && propagates(n.kind)) offer(caller, d + 1);
+          // a caller that only creates the generator `key` gets no chain through it
+          if (n && propagates(n.kind) && n.edges.some((e) => e.callee === key && runsCallee(e, value))) offer(caller, d + 1);
         }
       }
     }
@@ -316,7 +357,7 @@ export class SummaryGraph {
     };
     for (const key of affected) {
       // a removed node's callers look again whatever it had: their chains may have gone through it
-      if (!this.nodes.has(key) || !sameEvidence(old.get(key), this.values.get(key)?.[prop])) enqueueCallers(key);
+      if (!this.nodes.has(key) || flipped.has(key) || !sameEvidence(old.get(key), this.values.get(key)?.[prop])) enqueueCallers(key);
     }
     for (let i = 0; i < work.length; i++) {
       const key = work[i];
@@ -341,7 +382,8 @@ export class SummaryGraph {
     if (n[prop]) return 1;
     let best: number | undefined;
     for (const e of n.edges) {
-      const inner = e.callee === undefined ? undefined : this.values.get(e.callee)?.[prop];
+      const callee = e.callee === undefined ? undefined : this.values.get(e.callee);
+      const inner = runsCallee(e, callee) ? callee?.[prop] : undefined;
       if (inner && (best === undefined || inner.hops.length + 1 < best)) best = inner.hops.length + 1;
     }
     return best !== undefined && best <= MAX_CHAIN ? best : undefined;
@@ -354,7 +396,8 @@ export class SummaryGraph {
     if (direct) return { evidence: { hops: [direct] }, via: null };
     let best: { edge: SummaryEdge; inner: Evidence } | undefined;
     for (const e of n.edges) {
-      const inner = e.callee === undefined ? undefined : this.values.get(e.callee)?.[prop];
+      const callee = e.callee === undefined ? undefined : this.values.get(e.callee);
+      const inner = runsCallee(e, callee) ? callee?.[prop] : undefined;
       if (inner && (!best || inner.hops.length < best.inner.hops.length)) best = { edge: e, inner };
     }
     if (!best || best.inner.hops.length + 1 > MAX_CHAIN) return undefined;
@@ -366,7 +409,7 @@ export class SummaryGraph {
     const blocks = prop === 'blocks' ? chain?.evidence : current?.blocks;
     const heavy = prop === 'heavy' ? chain?.evidence : current?.heavy;
     // solve()'s property order, so summaryKey texts compare
-    this.values.set(key, { ...(blocks ? { blocks } : {}), ...(heavy ? { heavy } : {}) });
+    this.values.set(key, { ...(current?.generator ? { generator: true } : {}), ...(blocks ? { blocks } : {}), ...(heavy ? { heavy } : {}) });
     if (chain) this.via[prop].set(key, chain.via);
     else this.via[prop].delete(key);
   }
@@ -395,9 +438,9 @@ const EMPTY: ReadonlySet<string> = new Set();
 
 /** Whether two nodes say the same (kind, evidence, edges and their hops): an update need not touch it. */
 export function sameNode(a: SummaryNode, b: SummaryNode): boolean {
-  if (a.kind !== b.kind || a.edges.length !== b.edges.length) return false;
+  if (a.kind !== b.kind || a.generator !== b.generator || a.edges.length !== b.edges.length) return false;
   if (!sameOptionalHop(a.blocks, b.blocks) || !sameOptionalHop(a.heavy, b.heavy)) return false;
-  return a.edges.every((e, i) => e.callee === b.edges[i].callee && sameHop(e.hop, b.edges[i].hop));
+  return a.edges.every((e, i) => e.callee === b.edges[i].callee && e.iterates === b.edges[i].iterates && sameHop(e.hop, b.edges[i].hop));
 }
 
 function sameOptionalHop(a: Hop | undefined, b: Hop | undefined): boolean {

@@ -40,8 +40,8 @@ import { factsKey, functionFacts, type FileFacts, type FunctionFacts } from './f
 import { listWorkspaceFiles } from './files';
 import { createJsResolver } from './resolve-js';
 import { createPythonResolver } from './resolve-python';
-import { sameNode, SummaryGraph, type SummaryNode } from './summaries';
-import type { CalleeSummary, FunctionSummary, Location, ModuleResolver, Position, WorkspaceHost } from './types';
+import { asCalled, sameNode, SummaryGraph, type SolvedSummary, type SummaryNode } from './summaries';
+import type { CalleeSummary, Location, ModuleResolver, Position, WorkspaceHost } from './types';
 
 /**
  * The questions an analysis may ask a workspace (recording()). Anything else it reads — the constructor's
@@ -265,23 +265,27 @@ export class Workspace {
     return { workspace: view, unchanged: () => checks.every((check) => check()) };
   }
 
-  /** What the call reaches: a function of the same file (Call.target) or a resolved import. */
-  callee(fileName: string, call: Pick<Call, 'target' | 'imported'>): CalleeSummary | undefined {
+  /**
+   * What the call reaches: a function of the same file (Call.target) or a resolved import. A generator's
+   * evidence only when the call iterates it there (Call.iterated): otherwise the call runs none of it.
+   */
+  callee(fileName: string, call: Pick<Call, 'target' | 'imported' | 'iterated'>): (CalleeSummary & SolvedSummary) | undefined {
     let key: string | undefined;
     if (call.target !== undefined) key = nodeKey(fileName, call.target);
     else if (call.imported) key = this.resolveImport(fileName, call.imported);
-    return key === undefined ? undefined : this.calleeSummary(key);
+    const summary = key === undefined ? undefined : this.calleeSummary(key);
+    return summary && asCalled(summary, call.iterated);
   }
 
   /** The summary of a node, with the callee's name and definition. */
-  calleeSummary(key: string): CalleeSummary | undefined {
+  calleeSummary(key: string): (CalleeSummary & SolvedSummary) | undefined {
     const fn = this.functionOf(key);
     if (!fn) return undefined;
     return { ...this.graph.get(key), name: fn.name ?? '(anonymous)', definition: fn.definition };
   }
 
   /** The summary of a node as solved over the workspace (empty for functions that do not propagate). */
-  summary(key: string): FunctionSummary | undefined {
+  summary(key: string): SolvedSummary | undefined {
     return this.graph.get(key);
   }
 
@@ -398,12 +402,13 @@ export class Workspace {
         (fn): SummaryNode => ({
           key: nodeKey(fileName, fn.scope),
           kind: fn.kind,
+          ...(fn.generator ? { generator: true } : {}),
           ...(fn.blocks ? { blocks: fn.blocks } : {}),
           ...(fn.heavy ? { heavy: fn.heavy } : {}),
           edges: fn.edges.map((e) => {
             const callee = e.target !== undefined ? nodeKey(fileName, e.target) : e.imported ? this.resolveImport(fileName, e.imported) : undefined;
             targets.push(callee ?? '');
-            return { callee, hop: { label: e.label, location: e.location } };
+            return { callee, hop: { label: e.label, location: e.location }, ...(e.iterates ? { iterates: true } : {}) };
           }),
         }),
       );

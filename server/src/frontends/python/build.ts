@@ -8,6 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { EcosystemCatalogue } from '../../engine/catalogue';
 import type { Argument, Call, FunctionScope, ImportedName, Loop, ModuleExport } from '../../engine/model';
+import { markConsumedCalls, pyConsumedArgument } from '../iterated';
 import { buildLoops } from './loops';
 import { FUNCTION_WRAPPERS, OFFLOADERS, offloaderByMethod, RUN_METHOD_BASES, type Offloader } from './offload';
 import { collect, Held, WITH, type Comprehension, type RawBinding } from './collect';
@@ -194,6 +195,8 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
     }
   }
   linkTargets(text, table, calls, modelCalls);
+  markIterated(text, modelCalls, comprehensions);
+  markConsumedCalls(modelCalls, pyConsumedArgument);
   const handOvers = markOffloaded(ctx, calls, modelCalls);
   markRunMethods(ctx, calls);
   markConcurrent(text, table, handOvers, found.loops, comprehensions);
@@ -223,8 +226,64 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
     ...(s.offload ? { offload: s.offload } : {}),
   }));
   for (const s of scopeList) if (s.selfCalls !== undefined) scopes[s.id].selfCalls = s.selfCalls;
+  // a `yield` makes the def (or lambda) whose own code it is in a generator
+  for (const y of found.yields) {
+    const s = table.evaluatingAt(y);
+    if (s.kind === 'def' || s.kind === 'lambda') scopes[s.id].generator = true;
+  }
 
   return { scopes, calls: modelCalls, loops, resolver, table, importedRoots, importNames, exports };
+}
+
+/** The identifier that ends right before `i` (whitespace skipped), with its start. */
+function wordBefore(text: string, i: number): { word: string; start: number } | undefined {
+  const end = skipSpaceBack(text, i);
+  let start = end;
+  while (start > 0 && isIdentChar(text.charCodeAt(start - 1))) start--;
+  return start < end ? { word: text.slice(start, end), start } : undefined;
+}
+
+function isIdentChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/**
+ * Call.iterated from the text before each call: `yield from g()`, `*g()` (unpacked into a call, a list, a
+ * tuple or a set), `… in g()` — a `for` statement, a list/set/dict comprehension's clause, a membership
+ * test — but not a generator expression's clause (the generator iterates later, if ever). The
+ * builtins that iterate their argument: markConsumedCalls.
+ */
+function markIterated(text: string, calls: Call[], comprehensions: readonly Comprehension[]): void {
+  let lazy: Array<{ start: number; end: number }> | undefined;
+  for (const call of calls) {
+    const at = call.span.start;
+    const before = skipSpaceBack(text, at);
+    const c = text.charCodeAt(before - 1);
+    if (c === 42 /* * */) {
+      const prev = text.charCodeAt(skipSpaceBack(text, before - 1) - 1);
+      if (text.charCodeAt(before - 2) !== 42 && (prev === 40 || prev === 91 || prev === 123 || prev === 44) /* ( [ { , */) call.iterated = true;
+      continue;
+    }
+    const w = wordBefore(text, before);
+    if (!w) continue;
+    if (w.word === 'from') {
+      if (wordBefore(text, w.start)?.word === 'yield') call.iterated = true;
+    } else if (w.word === 'in') {
+      lazy ??= generatorClauses(text, comprehensions);
+      if (!lazy.some((r) => r.start <= at && at < r.end)) call.iterated = true;
+    }
+  }
+}
+
+/** The iterables of generator expressions' `for … in` clauses. */
+function generatorClauses(text: string, comprehensions: readonly Comprehension[]): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  for (const comp of comprehensions) {
+    const open = text.charCodeAt(comp.start);
+    if (open === 91 || open === 123) continue; // [ {: list, set and dict comprehensions run at once
+    for (const clause of comp.clauses) out.push({ start: clause.iterStart, end: clause.iterEnd });
+  }
+  return out;
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { SourceModel } from '../../engine/model';
 import { TypeScriptFixer } from '../../fixes/typescript';
 import type { Frontend, ParsedSource, ParseOptions, SourceInput } from '../frontend';
+import { jsConsumedArgument, markConsumedCalls } from '../iterated';
 import { collectAwaitRaces } from './await-races';
 import { finishModel } from './contexts';
 import type { TsFileFacts } from './facts';
@@ -32,6 +33,7 @@ function analyse(input: SourceInput, factsOnly: boolean): SourceModel {
     imports.annotateCalls();
     const exports = collectExports(sf, walk, imports);
     finishLoops(walk.loops, walk.loopCalls, text);
+    markConsumedCalls(walk.calls, jsConsumedArgument);
     if (factsOnly) {
       return {
         family: 'javascript', languageId, fileName, text,

@@ -140,6 +140,7 @@ const A_WHILE = 28;
 const A_YIELD = 29;
 const A_LABEL = 30;
 const A_UPDATE = 31;
+const A_SPREAD = 32;
 const ACTIONS = new Uint8Array(SK.Count + 1);
 const MARK_YIELDS = 1;
 const MARK_FUNCTION = 2;
@@ -191,6 +192,7 @@ ACTIONS[SK.YieldExpression] = A_YIELD;
 ACTIONS[SK.LabeledStatement] = A_LABEL;
 ACTIONS[SK.PrefixUnaryExpression] = A_UPDATE;
 ACTIONS[SK.PostfixUnaryExpression] = A_UPDATE;
+ACTIONS[SK.SpreadElement] = A_SPREAD;
 
 function registerMember(side: ClassMethods, name: string, scopeId: number): void {
   side.set(name, side.has(name) ? -1 : scopeId);
@@ -258,6 +260,8 @@ export class Walker {
   readonly loops: LoopSite[] = [];
   readonly loopCalls: LoopCall[] = [];
   readonly writes: WriteSite[] = [];
+  /** expressions whose value is iterated synchronously where they stand (Call.iterated): `for…of`, spread, `yield*`, array destructuring */
+  private readonly iterated = new Set<ts.Node>();
 
   private scopeId = 0;
   /** the innermost loop around the node being visited, in this function (or array callback) */
@@ -429,6 +433,7 @@ export class Walker {
         break;
       }
       case A_FOR: {
+        if (node.kind === SK.ForOfStatement) this.iterated.add(skipOuter((node as ts.ForOfStatement).expression));
         const init = (node as ts.ForStatement).initializer;
         const saved = this.lex;
         if (init && init.kind === SK.VariableDeclarationList && (init.flags & NF.BlockScoped) !== 0) {
@@ -446,8 +451,15 @@ export class Walker {
         this.loop = outer;
         break;
       }
-      case A_YIELD:
+      case A_YIELD: {
         this.markLoops(MARK_YIELDS);
+        const y = node as ts.YieldExpression;
+        if (y.asteriskToken && y.expression) this.iterated.add(skipOuter(y.expression));
+        forEachChild(node, this.visit);
+        break;
+      }
+      case A_SPREAD:
+        this.iterated.add(skipOuter((node as ts.SpreadElement).expression));
         forEachChild(node, this.visit);
         break;
       case A_UPDATE: {
@@ -614,6 +626,7 @@ export class Walker {
       const op = bin.operatorToken.kind;
       if (op >= SK.FirstAssignment && op <= SK.LastAssignment) this.noteWrite(bin, bin.left);
       if (op === SK.EqualsToken) {
+        if (skipOuter(bin.left).kind === SK.ArrayLiteralExpression) this.iterated.add(skipOuter(bin.right));
         const right = skipOuter(bin.right);
         if (isFunctionLike(right) || right.kind === SK.ClassExpression) {
           const target = skipOuter(bin.left);
@@ -662,6 +675,7 @@ export class Walker {
       isNew,
       args,
     };
+    if (this.iterated.has(node)) call.iterated = true;
     const bareCallee = skipOuter(callee);
     const thisMethods =
       this.thisMethods !== undefined && bareCallee.kind === SK.PropertyAccessExpression && skipOuter((bareCallee as ts.PropertyAccessExpression).expression).kind === SK.ThisKeyword
@@ -764,6 +778,7 @@ export class Walker {
     const name = this.functionName(node);
     const start = node.getStart(this.sf);
     const scope = this.newFunctionScope(isAsync ? 'async' : 'sync', name, undefined, node, this.headSpan(node, start));
+    if ((node as ts.FunctionExpression).asteriskToken) scope.generator = true;
     const context = this.fnContexts.get(node);
     if (context) {
       this.fnContexts.delete(node);
@@ -902,6 +917,7 @@ export class Walker {
     for (const d of list.declarations) {
       const init = d.initializer;
       const inner = init && skipOuter(init);
+      if (inner && d.name.kind === SK.ArrayBindingPattern) this.iterated.add(inner);
       if (inner && d.name.kind === SK.Identifier && (isFunctionLike(inner) || inner.kind === SK.ClassExpression)) {
         const b = this.declareName(d.name.text, isFunctionLike(inner) ? 'function' : 'local', scope, inner);
         if (isConst) b.constant = true;
