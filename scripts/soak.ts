@@ -5,9 +5,10 @@
 // 10,000), alternating between the documents. A cycle is one edit — a line typed somewhere (a
 // statement, sometimes a blocking call, so findings change) or that line deleted again — and the wait
 // for the diagnostics published for exactly the new version; every 25th cycle also asks for the quick
-// fixes of a diagnostic, every 250th for fix-all. Every N/40 cycles it samples the server process: RSS
-// from /proc/<pid>/status (VmRSS) and the V8 heap after a forced full GC (loopguard/serverInfo with
-// collectGarbage). Prints the samples, then the growth from the first 1,000 cycles to the last 1,000.
+// fixes of a diagnostic, every 250th for fix-all. Every N/100 cycles it samples the server process: RSS
+// from /proc/<pid>/status (VmRSS), and the V8 heap and external memory (WebAssembly memories among it)
+// after a forced full GC (loopguard/serverInfo with collectGarbage). Prints the samples, then the
+// growth from the first 1,000 cycles to the last 1,000 (means and maxima of the samples in each).
 // Usage: npm run soak [-- --cycles N]
 
 import * as fs from 'node:fs';
@@ -55,7 +56,7 @@ function percentile(sorted: readonly number[], p: number): number {
 async function main(): Promise<void> {
   const cycles = Number(argValue('--cycles') ?? 10_000);
   if (!Number.isInteger(cycles) || cycles < 2) throw new Error('--cycles takes an integer of 2 or more');
-  const every = Math.max(1, Math.floor(cycles / 40));
+  const every = Math.max(1, Math.floor(cycles / 100));
   ensureBuilt();
   // debounce 0: a cycle times the analysis, not the quiet time after keystrokes
   const client = await LspTestClient.start({
@@ -118,19 +119,20 @@ async function main(): Promise<void> {
     seconds: number;
     rss: number;
     heap: number;
+    external: number;
   }
   const samples: Sample[] = [];
   const t0 = performance.now();
   const sample = async (cycle: number): Promise<void> => {
     const info = await client.connection.sendRequest(ServerInfoRequest.type, { collectGarbage: true });
     if (!info?.collectedGarbage) throw new Error('the server could not collect garbage (started without --expose-gc?)');
-    const s = { cycle, seconds: (performance.now() - t0) / 1000, rss: vmRssBytes(pid), heap: info.heapUsedBytes };
+    const s = { cycle, seconds: (performance.now() - t0) / 1000, rss: vmRssBytes(pid), heap: info.heapUsedBytes, external: info.externalBytes };
     samples.push(s);
-    console.log(`${String(cycle).padStart(7)} ${s.seconds.toFixed(1).padStart(9)} ${mb(s.rss).padStart(9)} ${mb(s.heap).padStart(14)}`);
+    console.log(`${String(cycle).padStart(7)} ${s.seconds.toFixed(1).padStart(9)} ${mb(s.rss).padStart(9)} ${mb(s.heap).padStart(14)} ${mb(s.external).padStart(13)}`);
   };
 
-  console.log(`\n${cycles} edit cycles; samples every ${every} cycles (RSS: /proc/${pid}/status VmRSS; heap: V8 heapUsed after a forced full GC)`);
-  console.log('  cycle  elapsed s    RSS MB  heap (GC) MB');
+  console.log(`\n${cycles} edit cycles; samples every ${every} cycles (RSS: /proc/${pid}/status VmRSS; heap and external: V8's heapUsed and external after a forced full GC)`);
+  console.log('  cycle  elapsed s    RSS MB  heap (GC) MB  external MB');
   await sample(0);
   const latencies: number[] = [];
   let quickFixes = 0;
@@ -179,15 +181,18 @@ async function main(): Promise<void> {
   const sorted = [...latencies].sort((a, b) => a - b);
   console.log(`\n${cycles} cycles in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${quickFixes} quick-fix and ${fixAlls} fix-all requests`);
   console.log(`change → diagnostics: p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms`);
+  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${mb(x)}`;
   for (const [name, key] of [
     ['heap after GC', 'heap'],
+    ['external after GC', 'external'],
     ['RSS', 'rss'],
   ] as const) {
-    const a = mean(first.map((s) => s[key]));
-    const b = mean(last.map((s) => s[key]));
+    const [a, b] = [mean(first.map((s) => s[key])), mean(last.map((s) => s[key]))];
+    const [maxA, maxB] = [Math.max(...first.map((s) => s[key])), Math.max(...last.map((s) => s[key]))];
     console.log(
-      `${name}: mean ${mb(a)} MB over cycles 1–${window}, ${mb(b)} MB over the last ${window}: ${b >= a ? '+' : ''}${mb(b - a)} MB (${(((b - a) / a) * 100).toFixed(1)}%); ` +
-        `min ${mb(Math.min(...samples.map((s) => s[key])))}, max ${mb(Math.max(...samples.map((s) => s[key])))} MB`,
+      `${name}: cycles 1–${window} mean ${mb(a)} MB (max ${mb(maxA)}), last ${window} mean ${mb(b)} MB (max ${mb(maxB)}): ` +
+        `${signed(b - a)} MB (${(((b - a) / a) * 100).toFixed(1)}%) in the mean, ${signed(maxB - maxA)} MB in the max; ` +
+        `all samples ${mb(Math.min(...samples.map((s) => s[key])))}–${mb(Math.max(...samples.map((s) => s[key])))} MB`,
     );
   }
   console.log(`server log lines saying "failed": ${failures.length}${failures.length ? `\n  ${failures[0].message.split('\n')[0]}` : ''}`);

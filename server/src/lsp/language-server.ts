@@ -357,7 +357,7 @@ export function startLanguageServer(connection: Connection, enginePromise: Promi
       const collected = params?.collectGarbage === true && gc !== undefined;
       if (collected) gc();
       const m = process.memoryUsage();
-      return { pid: process.pid, rssBytes: m.rss, heapUsedBytes: m.heapUsed, collectedGarbage: collected };
+      return { pid: process.pid, rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external, collectedGarbage: collected };
     }),
   );
 

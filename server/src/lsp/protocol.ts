@@ -80,6 +80,8 @@ export interface ServerInfo {
   pid: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** memory of C++ objects bound to JavaScript, WebAssembly memories (tree-sitter) among them */
+  externalBytes: number;
   /** whether a collection ran before the figures were read */
   collectedGarbage: boolean;
 }
