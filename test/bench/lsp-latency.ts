@@ -21,6 +21,8 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { Parser } from 'web-tree-sitter';
+import { defaultAnalysisConfig } from '../../server/src/engine/config';
+import { Engine } from '../../server/src/engine/engine';
 import { generatedReason } from '../../server/src/engine/generated';
 import { loadPythonLanguage } from '../../server/src/frontends/python/parser';
 import { OFF_THREAD_CHARS } from '../../server/src/lsp/off-thread';
@@ -46,6 +48,8 @@ export interface LatencyRow {
   p50: number;
   p95: number;
   max: number;
+  /** Engine.analyse of the same texts in this process (no protocol, no worker): the analysis' share */
+  analyseP50: number;
 }
 
 export interface LatencyReport {
@@ -189,6 +193,8 @@ export async function runLatency(options: { edits: number; log?: (line: string) 
   const parser = new Parser();
   parser.setLanguage(language);
 
+  const engine = await Engine.create();
+  const config = defaultAnalysisConfig();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-latency-'));
   const client = await LspTestClient.start({ initializationOptions: { debounceMs: 0 } });
   const rows: LatencyRow[] = [];
@@ -220,6 +226,14 @@ export async function runLatency(options: { edits: number; log?: (line: string) 
         }
         if (client.text(uri) !== chosen.text) throw new Error(`${uri}: the edits did not leave the text as it was`);
         await client.close(uri);
+        // the same two texts analysed here, for the analysis' share of the round trip
+        const typed = chosen.text.slice(0, offset) + 'x' + chosen.text.slice(offset);
+        const analyseSamples: number[] = [];
+        for (let i = 0; i < WARM_UP + Math.min(options.edits, 20); i++) {
+          const t0 = performance.now();
+          engine.analyse({ fileName: file, text: i % 2 === 0 ? typed : chosen.text }, config);
+          if (i >= WARM_UP) analyseSamples.push(performance.now() - t0);
+        }
         const row: LatencyRow = {
           language,
           target,
@@ -232,9 +246,10 @@ export async function runLatency(options: { edits: number; log?: (line: string) 
           p50: percentile(samples, 50),
           p95: percentile(samples, 95),
           max: Math.max(...samples),
+          analyseP50: percentile(analyseSamples, 50),
         };
         rows.push(row);
-        log(`  ${language} ~${target} lines (${row.lines}, ${row.file.slice(0, 80)}): p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms`);
+        log(`  ${language} ~${target} lines (${row.lines}, ${row.file.slice(0, 80)}): p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms; Engine.analyse alone p50 ${row.analyseP50.toFixed(1)} ms`);
       }
     }
   } finally {
@@ -248,11 +263,11 @@ export async function runLatency(options: { edits: number; log?: (line: string) 
 function latencyMarkdown(rows: readonly LatencyRow[], machine: string, edits: number): string {
   const ms = (x: number) => (x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`);
   const table = [
-    '| language | size | file | lines | characters | analysed in | didChange → diagnostics p50 | p95 | max |',
-    '| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| language | size | file | lines | characters | analysed in | didChange → diagnostics p50 | p95 | max | Engine.analyse alone p50 |',
+    '| --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.language} | ~${r.target / 1000}k | ${r.concatenated ? `${r.concatenated} real files concatenated (${r.file.split(' + ').slice(0, 3).map((f) => `\`${f}\``).join(', ')}${r.concatenated > 3 ? ', …' : ''})` : `\`${r.file}\``} | ${r.lines} | ${r.chars} | ${r.offThread ? 'worker thread' : 'server thread'} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} |`,
+        `| ${r.language} | ~${r.target / 1000}k | ${r.concatenated ? `${r.concatenated} real files concatenated (${r.file.split(' + ').slice(0, 3).map((f) => `\`${f}\``).join(', ')}${r.concatenated > 3 ? ', …' : ''})` : `\`${r.file}\``} | ${r.lines} | ${r.chars} | ${r.offThread ? 'worker thread' : 'server thread'} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.max)} | ${ms(r.analyseP50)} |`,
     ),
   ].join('\n');
   const five = rows.filter((r) => r.target === 5_000);
@@ -260,7 +275,7 @@ function latencyMarkdown(rows: readonly LatencyRow[], machine: string, edits: nu
   return [
     table,
     '',
-    `${machine}. The real server (dist/server.js over stdio), no workspace folder; ${edits} edits per file after ${WARM_UP} not counted: a character typed at the end of the first identifier in the body of the function nearest the middle of the file, then deleted, each timed from sending \`didChange\` to the \`publishDiagnostics\` of that version. \`initializationOptions.debounceMs: 0\`: the server's quiet time after a keystroke (${DEFAULT_DEBOUNCE_MS} ms by default) is excluded; in the editor it comes on top of these figures. Documents of ${OFF_THREAD_CHARS.toLocaleString('en')} characters or more are analysed in the server's worker thread, as in the editor.`,
+    `${machine}. The real server (dist/server.js over stdio), no workspace folder; ${edits} edits per file after ${WARM_UP} not counted: a character typed at the end of the first identifier in the body of the function nearest the middle of the file, then deleted, each timed from sending \`didChange\` to the \`publishDiagnostics\` of that version. \`initializationOptions.debounceMs: 0\`: the server's quiet time after a keystroke (${DEFAULT_DEBOUNCE_MS} ms by default) is excluded; in the editor it comes on top of these figures. Documents of ${OFF_THREAD_CHARS.toLocaleString('en')} characters or more are analysed in the server's worker thread, as in the editor. Last column: the same two texts analysed with \`Engine.analyse\` in the benchmark's own process (no protocol, no worker thread, no project model), ${Math.min(edits, 20)} times after ${WARM_UP}: the analysis' share of the round trip.`,
     `Target: p95 < 50 ms at 5k lines — ${verdict || 'not measured'}.`,
   ].join('\n');
 }
