@@ -29,8 +29,9 @@ process.on('uncaughtException', (e) => connection.console.error(`Uncaught except
 
 /**
  * For tests only (developers: docs/reliability.md): LOOPGUARD_FAULT_INJECT_RULE=<rule id> makes that
- * rule throw on every document the server analyses on its own thread, so the isolation of a crashing
- * rule can be tested over the real protocol. Read once, here, so neither the engine nor the rules know.
+ * rule throw on every text document the server analyses on its own thread (not in notebooks, nor in
+ * large documents analysed in the worker), so the isolation of a crashing rule can be tested over the
+ * real protocol. Read once, here, so neither the engine nor the rules know.
  */
 function faultInjected(): readonly Rule[] | undefined {
   const id = process.env.LOOPGUARD_FAULT_INJECT_RULE;
