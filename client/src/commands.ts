@@ -3,7 +3,7 @@
 // preview, and fix all auto-fixable problems of the active document.
 
 import * as vscode from 'vscode';
-import { CodeAction, CodeActionRequest, CodeActionTriggerKind, type LanguageClient } from 'vscode-languageclient/node';
+import { CodeAction, CodeActionRequest, CodeActionTriggerKind, LSPErrorCodes, ResponseError, type Command, type LanguageClient } from 'vscode-languageclient/node';
 import { COMMANDS, FIX_ALL_KIND } from '../../server/src/lsp/protocol';
 
 export interface CommandHost {
@@ -25,11 +25,21 @@ async function executeAutofix(host: CommandHost): Promise<boolean> {
   if (!editor || !client?.isRunning()) return false;
   const doc = editor.document;
   const c2p = client.code2ProtocolConverter;
-  const actions = await client.sendRequest(CodeActionRequest.type, {
-    textDocument: c2p.asTextDocumentIdentifier(doc),
-    range: c2p.asRange(new vscode.Range(0, 0, doc.lineCount, 0)),
-    context: { diagnostics: [], only: [FIX_ALL_KIND], triggerKind: CodeActionTriggerKind.Invoked },
-  });
+  let actions: Array<Command | CodeAction> | null;
+  try {
+    actions = await client.sendRequest(CodeActionRequest.type, {
+      textDocument: c2p.asTextDocumentIdentifier(doc),
+      range: c2p.asRange(new vscode.Range(0, 0, doc.lineCount, 0)),
+      context: { diagnostics: [], only: [FIX_ALL_KIND], triggerKind: CodeActionTriggerKind.Invoked },
+    });
+  } catch (e) {
+    // the server refuses to compute fixes for text the user has changed meanwhile (ContentModified)
+    if (e instanceof ResponseError && (e.code === LSPErrorCodes.ContentModified || e.code === LSPErrorCodes.RequestCancelled)) {
+      vscode.window.setStatusBarMessage('Loopguard: the document changed; run the command again', 3000);
+      return false;
+    }
+    throw e;
+  }
   const action = actions?.find((a): a is CodeAction => CodeAction.is(a) && a.kind === FIX_ALL_KIND && a.edit !== undefined);
   if (!action?.edit) {
     vscode.window.setStatusBarMessage('Loopguard: no auto-fixable problems', 3000);
