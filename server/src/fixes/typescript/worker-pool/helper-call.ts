@@ -9,12 +9,17 @@
 //     }
 //
 // and the call becomes `await runInWorker(url, 'scoreInWorker', [req.n])` (or `await <pool>.run([…], { name })`
-// with piscina). The wrapper loads the helper's module itself (a dynamic `import()`, `require` in
-// CommonJS), so adding it to an existing worker module can clash with nothing there. The module is named
-// with the calling file's own specifier: the worker module sits in the same directory, so it resolves
-// the same way (relative paths, package exports, tsconfig paths). TypeScript gets the typed variant:
-// the wrapper's parameter is `Parameters<typeof import('./kernel.js').score>` and the call names the worker
-// module's type (`runInWorker<typeof import('./x.worker.js'), 'scoreInWorker'>`), as the loop extraction does.
+// with piscina). In JavaScript the wrapper loads the helper's module itself (a dynamic `import()`,
+// `require` in CommonJS), so adding it to an existing worker module can clash with nothing there. The
+// module is named with the calling file's own specifier: the worker module sits in the same directory, so
+// it resolves the same way (relative paths, package exports, tsconfig paths). TypeScript gets the typed
+// variant, as the loop extraction does: a static import (under tsx on Node 20 a worker's TypeScript is
+// loaded through require hooks, which a dynamic `import()` would bypass) under a name the worker module
+// does not use yet, `export function scoreInWorker(args: Parameters<typeof score>)`, and a call that names
+// the worker module's type (`runInWorker<typeof import('./x.worker.js'), 'scoreInWorker'>`); an import of
+// the calling file that only this call used is removed (tsc would elide it; noUnusedLocals would reject it).
+// A worker module that exists already is read from disk: the same wrapper is reused, a clashing name
+// gets a number.
 //
 // Refused: a call that is not a plain `helper(…)` / `ns.helper(…)` of an import or of a function the file
 // exports (methods and other `this`-bound calls), spread or optional calls, type arguments, arguments that
