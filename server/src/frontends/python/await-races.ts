@@ -41,6 +41,7 @@ import type { Node } from 'web-tree-sitter';
 import type { AwaitRace, Span, StateRef } from '../../engine/model';
 import type { BuiltModel } from './build';
 import type { PyScope } from './scopes';
+import { pathAt } from './tree';
 
 /** methods that run before the instance can be seen by another task */
 const NOT_SHARED_YET = new Set(['__init__', '__new__', '__post_init__', '__init_subclass__', '__set_name__']);
@@ -79,12 +80,14 @@ function mentionsAwait(text: string, start: number, end: number): boolean {
 }
 
 function functionNode(root: Node, span: Span): Node | undefined {
-  let n: Node | null = root.descendantForIndex(span.start, Math.max(span.start, span.end - 1));
-  while (n && !(n.type === 'function_definition' && n.startIndex === span.start)) {
+  // up the path down to the node at the span (tree.ts), not with Node.parent: that node can be a zero-width ERROR node
+  const path = pathAt(root, span.start, Math.max(span.start, span.end - 1)) ?? [];
+  for (let i = path.length - 1; i >= 0; i--) {
+    const n = path[i];
+    if (n.type === 'function_definition' && n.startIndex === span.start) return n;
     if (n.startIndex < span.start) return undefined;
-    n = n.parent;
   }
-  return n ?? undefined;
+  return undefined;
 }
 
 function same(a: Node | null | undefined, b: Node | null | undefined): boolean {

@@ -7,6 +7,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { Call, Comment, FunctionScope, Span } from '../../engine/model';
 import type { Resolver } from './resolve';
 import type { ScopeTable } from './scopes';
+import { pathAt } from './tree';
 
 export type NameMeaning =
   /** an import (or builtin) with this qualified name */
@@ -56,6 +57,21 @@ export interface PythonFileFacts {
 }
 
 const FUNCTION_BOUNDARY = new Set(['function_definition', 'lambda', 'class_definition', 'module']);
+const CALL = ['call'];
+
+/**
+ * On a path down to the smallest node covering `span` (pathAt): the index of the innermost node of one
+ * of `types` spanning exactly `span`, looking up from the bottom only through nodes inside the span;
+ * -1 when there is none.
+ */
+function innermost(path: readonly Node[], span: Span, types: readonly string[]): number {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const n = path[i];
+    if (types.includes(n.type) && n.startIndex === span.start && n.endIndex === span.end) return i;
+    if (n.startIndex < span.start || n.endIndex > span.end) return -1;
+  }
+  return -1;
+}
 
 export class TreeFacts implements PythonFileFacts {
   private statements: TopStatement[] | undefined;
@@ -77,12 +93,9 @@ export class TreeFacts implements PythonFileFacts {
 
   node(span: Span, types: readonly string[]): Node | undefined {
     if (!this.tree) return undefined;
-    let node: Node | null = this.tree.rootNode.descendantForIndex(span.start, Math.max(span.start, span.end - 1));
-    while (node && !(types.includes(node.type) && node.startIndex === span.start && node.endIndex === span.end)) {
-      if (node.startIndex < span.start || node.endIndex > span.end) return undefined;
-      node = node.parent;
-    }
-    return node ?? undefined;
+    const path = pathAt(this.tree.rootNode, span.start, Math.max(span.start, span.end - 1));
+    const i = path ? innermost(path, span, types) : -1;
+    return i >= 0 ? path?.[i] : undefined;
   }
 
   instanceType(name: string, scope: number): string | undefined {
@@ -155,20 +168,19 @@ export class TreeFacts implements PythonFileFacts {
     return out;
   }
 
-  private callNode(span: Span): Node | undefined {
+  /** The call node of exactly `span` and its ancestors, outermost first (the call last). */
+  private callPath(span: Span): Node[] | undefined {
     if (!this.tree) return undefined;
-    let node: Node | null = this.tree.rootNode.descendantForIndex(span.start, span.end);
-    while (node && !(node.type === 'call' && node.startIndex === span.start && node.endIndex === span.end)) {
-      if (node.startIndex < span.start || node.endIndex > span.end) return undefined;
-      node = node.parent;
-    }
-    return node ?? undefined;
+    const path = pathAt(this.tree.rootNode, span.start, span.end);
+    const i = path ? innermost(path, span, CALL) : -1;
+    return i >= 0 ? path?.slice(0, i + 1) : undefined;
   }
 
   inGeneratorExpression(call: Span): boolean {
-    const node = this.callNode(call);
-    if (!node) return true; // cannot tell: do not offer `await`
-    for (let n = node.parent; n; n = n.parent) {
+    const path = this.callPath(call);
+    if (!path) return true; // cannot tell: do not offer `await`
+    for (let i = path.length - 2; i >= 0; i--) {
+      const n = path[i];
       if (n.type === 'generator_expression') return true;
       if (FUNCTION_BOUNDARY.has(n.type)) return false;
     }
@@ -176,8 +188,9 @@ export class TreeFacts implements PythonFileFacts {
   }
 
   needsParentheses(call: Span): boolean {
-    const node = this.callNode(call);
-    const parent = node?.parent;
+    const path = this.callPath(call);
+    const node = path?.[path.length - 1];
+    const parent = path?.[path.length - 2];
     if (!node || !parent) return true;
     switch (parent.type) {
       case 'attribute':

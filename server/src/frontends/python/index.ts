@@ -19,6 +19,7 @@ import { TreeFacts } from './facts';
 import { loadPythonLanguage } from './parser';
 import { syntaxProblemQuery } from './query';
 import type { ScopeTable } from './scopes';
+import { pathAt } from './tree';
 import { collectSharedState } from './shared-state';
 
 /** Facts for a notebook: cell scopes (notebooks/cells.ts) are the module to the name tables. */
@@ -37,9 +38,11 @@ class CellFacts extends TreeFacts {
 
 /** an `await`, or the `async` of `async for`/`async with`, in module-level code */
 function isTopLevelAwait(root: Node, table: ScopeTable, at: number): boolean {
-  const node = root.descendantForIndex(at);
+  const path = pathAt(root, at);
+  const node = path?.[path.length - 1];
   if (!node || node.startIndex !== at) return false;
-  const ok = node.type === 'await' || (node.type === 'async' && (node.parent?.type === 'for_statement' || node.parent?.type === 'with_statement'));
+  const parent = path?.[path.length - 2];
+  const ok = node.type === 'await' || (node.type === 'async' && (parent?.type === 'for_statement' || parent?.type === 'with_statement'));
   return ok && table.evaluatingAt(at).kind === 'module';
 }
 

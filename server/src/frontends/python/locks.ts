@@ -21,6 +21,7 @@ import type { Node } from 'web-tree-sitter';
 import type { LockRegion } from '../../engine/model';
 import type { BuiltModel } from './build';
 import { closingBracket, dottedSegments, headerColon, keywordAt, skipSpaceBack, skipTrivia, splitItems, stepToken } from './scan';
+import { pathAt } from './tree';
 
 /** Constructors of locks, by resolved qualified name. */
 export const LOCK_CONSTRUCTORS: ReadonlySet<string> = new Set([
@@ -203,31 +204,33 @@ function withRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion
     }
     if (lock === undefined) return;
     // the text can be fooled by a docstring; the tree cannot
-    const node = statementAt(root, stmtStart, 'with_statement');
+    const node = statementAt(root, stmtStart, 'with_statement')?.at(-1);
     const body = node?.childForFieldName('body');
     if (!node || !body) return;
     out.push({ span: { start: body.startIndex, end: body.endIndex }, scope, kind: isAsync ? 'async' : 'thread', lock });
   });
 }
 
-/** The node of `type` that starts exactly at `start`. */
-function statementAt(root: Node, start: number, type: string): Node | undefined {
-  for (let n: Node | null = root.descendantForIndex(start); n; n = n.parent) {
+// Nodes are found by position and their ancestors read off the path down to them (tree.ts), never
+// with Node.parent: in a broken file the node at a position can be a zero-width ERROR node.
+
+/** The node of `type` that starts exactly at `start`, with its ancestors (outermost first, the node last). */
+function statementAt(root: Node, start: number, type: string): Node[] | undefined {
+  const path = pathAt(root, start);
+  for (let i = (path?.length ?? 0) - 1; i >= 0; i--) {
+    const n = (path as Node[])[i];
     if (n.startIndex !== start) return undefined;
-    if (n.type === type) return n;
+    if (n.type === type) return (path as Node[]).slice(0, i + 1);
   }
   return undefined;
 }
 
 const BLOCKS = new Set(['block', 'module']);
 
-/** The statement (a direct child of a block) that contains the node. */
-function statementOf(node: Node): Node | undefined {
-  for (let n: Node | null = node; n; n = n.parent) {
-    const p = n.parent;
-    if (p && BLOCKS.has(p.type)) return n;
-  }
-  return undefined;
+/** The statement (a direct child of a block) that contains the path's last node: its index in the path, or -1. */
+function statementOf(path: readonly Node[]): number {
+  for (let i = path.length - 1; i > 0; i--) if (BLOCKS.has(path[i - 1].type)) return i;
+  return -1;
 }
 
 function acquireRegions(text: string, root: Node, k: LockKnowledge, out: LockRegion[]): void {
@@ -237,9 +240,10 @@ function acquireRegions(text: string, root: Node, k: LockKnowledge, out: LockReg
     const a = calls[i];
     if (!a.written.endsWith('.acquire')) continue;
     const receiver = a.written.slice(0, -'.acquire'.length);
-    const callNode = statementAt(root, a.span.start, 'call') ?? callCovering(root, a.span.start, a.span.end);
-    const stmt = callNode && statementOf(callNode);
-    const block = stmt?.parent;
+    const callPath = statementAt(root, a.span.start, 'call') ?? callCovering(root, a.span.start, a.span.end);
+    const at = callPath ? statementOf(callPath) : -1;
+    const stmt = callPath?.[at];
+    const block = callPath?.[at - 1];
     if (!stmt || !block) continue;
     const releaseName = `${receiver}.release`;
     let chosen: Node | undefined;
@@ -248,11 +252,12 @@ function acquireRegions(text: string, root: Node, k: LockKnowledge, out: LockReg
       const r = calls[j];
       if (r.span.start >= block.endIndex) break;
       if (r.scope !== a.scope || r.written !== releaseName || r.args.length > 0 || r.span.start < stmt.endIndex) continue;
-      const rNode = callCovering(root, r.span.start, r.span.end);
-      const rStmt = rNode && statementOf(rNode);
-      if (!rStmt) continue;
+      const rPath = callCovering(root, r.span.start, r.span.end);
+      const rAt = rPath ? statementOf(rPath) : -1;
+      const rStmt = rPath?.[rAt];
+      if (!rPath || !rStmt) continue;
       last = rStmt;
-      if (sameNode(rStmt.parent, block) || releasedInFinally(rStmt, block)) {
+      if (sameNode(rPath[rAt - 1], block) || releasedInFinally(rPath.slice(0, rAt + 1), block)) {
         chosen = rStmt;
         break;
       }
@@ -271,20 +276,23 @@ function acquireRegions(text: string, root: Node, k: LockKnowledge, out: LockReg
   }
 }
 
-/** `try: … finally: lock.release()` where the `try` is a statement of `block`. */
-function releasedInFinally(stmt: Node, block: Node): boolean {
-  const fin = stmt.parent?.parent;
+/** `try: … finally: lock.release()` where the `try` is a statement of `block`; `path` ends at the release statement. */
+function releasedInFinally(path: readonly Node[], block: Node): boolean {
+  const fin = path[path.length - 3];
   if (!fin || fin.type !== 'finally_clause') return false;
-  return sameNode(fin.parent?.parent ?? null, block);
+  return sameNode(path[path.length - 5] ?? null, block);
 }
 
 function sameNode(a: Node | null | undefined, b: Node): boolean {
   return !!a && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
 }
 
-function callCovering(root: Node, start: number, end: number): Node | undefined {
-  for (let n: Node | null = root.descendantForIndex(start, Math.max(start, end - 1)); n; n = n.parent) {
-    if (n.type === 'call' && n.startIndex === start && n.endIndex === end) return n;
+/** The call node of exactly [start, end) with its ancestors (outermost first, the call last). */
+function callCovering(root: Node, start: number, end: number): Node[] | undefined {
+  const path = pathAt(root, start, Math.max(start, end - 1));
+  for (let i = (path?.length ?? 0) - 1; i >= 0; i--) {
+    const n = (path as Node[])[i];
+    if (n.type === 'call' && n.startIndex === start && n.endIndex === end) return (path as Node[]).slice(0, i + 1);
     if (n.startIndex < start || n.endIndex > end) return undefined;
   }
   return undefined;

@@ -24,6 +24,7 @@ import { collectLockRegions } from './locks';
 import { closingBracket, dottedSegments, expressionEnd, identEnd, readDotted, skipInline } from './scan';
 import type { PyScope } from './scopes';
 import { bindingScope, LocalClasses } from './shared-state-concurrency';
+import { pathAt } from './tree';
 
 export function collectSharedState(text: string, root: Node, built: BuiltModel): { stateWrites: StateWrite[]; lockRegions: LockRegion[] } {
   const lockRegions = collectLockRegions(text, root, built);
@@ -106,7 +107,10 @@ function assignsAt(text: string, i: number): boolean {
 
 /** The assignment or augmented assignment node that starts at `start`. */
 function assignmentAt(root: Node, start: number): Node | undefined {
-  for (let n: Node | null = root.descendantForIndex(start); n && n.startIndex === start; n = n.parent) {
+  // up the path down to the node at `start` (tree.ts), not with Node.parent: that node can be a zero-width ERROR node
+  const path = pathAt(root, start) ?? [];
+  for (let i = path.length - 1; i >= 0 && path[i].startIndex === start; i--) {
+    const n = path[i];
     if (n.type === 'assignment' || n.type === 'augmented_assignment') return n;
   }
   return undefined;
