@@ -304,6 +304,9 @@ class FunctionRaces {
 
   /** An identifier that is a value, not an attribute name or a keyword argument's name. */
   private isValueName(id: Node): boolean {
+    // a zero-width identifier is one the parser inserted (MISSING) in a broken file: no name, and
+    // Node.parent of a zero-width node is what corrupts tree-sitter's WASM memory (tree.ts)
+    if (id.startIndex === id.endIndex) return false;
     const p = id.parent;
     if (!p) return true;
     if (p.type === 'attribute') return !same(p.childForFieldName('attribute'), id);
