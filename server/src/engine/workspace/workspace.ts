@@ -31,7 +31,7 @@
 // Memory: per file only its facts (functions, evidence, edges with positions, exports) — never the
 // text, the tree or the model; facts are recomputed only when the content hash changes.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { AnalysisConfig } from '../config';
 import type { Engine } from '../engine';
@@ -120,7 +120,7 @@ function splitKey(key: string): { fileName: string; scope: number } {
 }
 
 function hashOf(text: string): string {
-  return createHash('sha1').update(text).digest('base64');
+  return hash('sha1', text, 'base64');
 }
 
 export class Workspace {
