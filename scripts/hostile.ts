@@ -1,9 +1,12 @@
 // Times the engine on hostile inputs generated on the spot (nothing large is committed): a 10 MB
 // file, a 200,000-line file, a single 1 MB line, a minified bundle, thousands of async functions.
 // Prints per input: characters, whether generated-file detection skips it (and why), the time and
-// heap growth of one full analysis with detection off and no size limit; then, over the protocol
-// (the built server), how long a small document waits for its diagnostics when it is opened right
-// after a large one. `npm run hostile` (no assertions: figures only; `--no-lsp` skips the second part).
+// heap growth of one full analysis with detection off and no size limit; then, for the inputs marked
+// inWorkspace, the same analysis inside a project model holding the file (the CLI's and the server's
+// path, where fixes that follow calls are built too: a minified line with hundreds of such findings);
+// then, over the protocol (the built server), how long a small document waits for its diagnostics when
+// it is opened right after a large one. `npm run hostile [names…]` (no assertions: figures only;
+// `--no-lsp` skips the last part, `--no-workspace` the second).
 
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../server/src/engine/engine';
@@ -11,6 +14,7 @@ import { DEFAULT_SETTINGS, toAnalysisConfig } from '../server/src/engine/config'
 import { hostileInputs } from '../test/harness/hostile';
 import { generatedReason } from '../server/src/engine/generated';
 import { ensureBuilt, LspTestClient } from '../test/harness/lsp-client';
+import { diskHost, Workspace } from '../server/src/engine/workspace/workspace';
 import { tsFunctions } from '../test/harness/hostile';
 
 const SMALL = "import * as fs from 'node:fs';\nexport async function f(p: string) {\n  return fs.readFileSync(p);\n}\n";
@@ -54,6 +58,26 @@ async function main(): Promise<void> {
     console.log(
       `${h.name.padEnd(28)} ${String(text.length).padStart(9)} ${String(lines).padStart(9)}   ${det.slice(0, 40).padEnd(40)} ${ms.toFixed(0).padStart(10)} ${r.timings.parseMs.toFixed(0).padStart(9)} ${heap.toFixed(0).padStart(9)} ${String(r.findings.length).padStart(9)}`,
     );
+  }
+  if (!process.argv.includes('--no-workspace')) {
+    console.log('\nin a project model (a Workspace holding only the file, as `loopguard check` and the server analyse it)');
+    console.log('input                         chars     scan ms  analyse ms  findings  with fixes');
+    // a folder that does not exist: the host serves the one file from its overlay and finds nothing else
+    const root = '/loopguard-hostile-workspace';
+    for (const h of hostileInputs()) {
+      if (!h.inWorkspace || (only.length && !only.includes(h.name))) continue;
+      const text = h.text();
+      const fileName = `${root}/${h.fileName}`;
+      const ws = new Workspace({ host: diskHost(new Map([[fileName, text]])), roots: [root], engine, configFor: () => big });
+      const t0 = performance.now();
+      await ws.scan([fileName]);
+      const scanMs = performance.now() - t0;
+      const t1 = performance.now();
+      const r = engine.analyse({ fileName, text }, big, undefined, ws);
+      const ms = performance.now() - t1;
+      const fixed = r.findings.filter((f) => f.fixes.length > 0).length;
+      console.log(`${h.name.padEnd(28)} ${String(text.length).padStart(9)} ${scanMs.toFixed(0).padStart(11)} ${ms.toFixed(0).padStart(11)} ${String(r.findings.length).padStart(9)} ${String(fixed).padStart(11)}`);
+    }
   }
   if (process.argv.includes('--no-lsp')) return;
   ensureBuilt();
