@@ -3,8 +3,8 @@
 // in a fresh Node process per corpus so memory figures are the server's own:
 //   - cold scan (a new Workspace reading, parsing and summarising every file, as the language server
 //     does on `initialized`) against parse-only of the same files — target ≤ 2× — both with the code
-//     warmed up and taken in turns, in wall time and in the process's CPU time (steadier on a shared
-//     machine), and the first scan of the fresh process (what a server start costs);
+//     warmed up and taken in turns (a busy spell on a shared machine slows both), and the first scan of
+//     the fresh process (what a server start costs);
 //   - memory after the scan: RSS, heap after a full GC, and peak RSS — target < 400 MB for 100k lines;
 //   - an edit in a file with dependents (`didChange` → `Workspace.update` → the file and every file the
 //     update returns analysed again, as the server re-validates them): p50/p95 over 50 edits. The corpus
@@ -69,8 +69,6 @@ export interface WorkspaceRow {
   parseMs: number;
   /** a new Workspace scanning every file, the code warmed up (median of TIMING_ROUNDS, taken in turns with parse-only) */
   scanMs: number;
-  /** the same ratio in this process's CPU time (user + system): less at the mercy of other processes on the machine */
-  cpuRatio: number;
   /** the first scan in a fresh process: what a server start costs (JIT warm-up, WASM compilation included) */
   firstScanMs: number;
   rssMb: number;
@@ -268,7 +266,7 @@ async function child(dir: string, name: string): Promise<void> {
   }
 
   // timing: more cold scans (new Workspaces, nothing cached) and parse-only of the same texts, taken in
-  // turns so that a busy spell on a shared machine slows both; wall time and this process's CPU time
+  // turns so that a busy spell on a shared machine slows both
   const pyParser = new Parser();
   pyParser.setLanguage(await loadPythonLanguage());
   const parseAll = () => {
@@ -280,23 +278,13 @@ async function child(dir: string, name: string): Promise<void> {
   parseAll();
   const scans: number[] = [];
   const parses: number[] = [];
-  const scanCpu: number[] = [];
-  const parseCpu: number[] = [];
-  const cpuMs = (since: NodeJS.CpuUsage) => {
-    const d = process.cpuUsage(since);
-    return (d.user + d.system) / 1000;
-  };
   for (let i = 0; i < TIMING_ROUNDS; i++) {
-    let c0 = process.cpuUsage();
     t0 = performance.now();
     await newWorkspace().scan();
     scans.push(performance.now() - t0);
-    scanCpu.push(cpuMs(c0));
-    c0 = process.cpuUsage();
     t0 = performance.now();
     parseAll();
     parses.push(performance.now() - t0);
-    parseCpu.push(cpuMs(c0));
   }
   const row: WorkspaceRow = {
     corpus: name,
@@ -304,7 +292,6 @@ async function child(dir: string, name: string): Promise<void> {
     lines,
     parseMs: percentile(parses, 50),
     scanMs: percentile(scans, 50),
-    cpuRatio: percentile(scanCpu, 50) / percentile(parseCpu, 50),
     firstScanMs,
     rssMb: mb(mem.rss),
     heapMb,
@@ -330,11 +317,11 @@ async function child(dir: string, name: string): Promise<void> {
 export function workspaceTable(rows: readonly WorkspaceRow[]): string {
   const ms = (x: number) => (x >= 100 ? `${Math.round(x)}` : x.toFixed(1));
   return [
-    '| corpus | files | lines | parse-only ms | cold scan ms | scan ÷ parse | (CPU time) | first scan in a fresh process | RSS after scan | heap after GC | peak RSS |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| corpus | files | lines | parse-only ms | cold scan ms | scan ÷ parse | first scan in a fresh process | RSS after scan | heap after GC | peak RSS |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.corpus} | ${r.files} | ${r.lines} | ${ms(r.parseMs)} | ${ms(r.scanMs)} | ${(r.scanMs / r.parseMs).toFixed(2)}× | ${r.cpuRatio.toFixed(2)}× | ${ms(r.firstScanMs)} ms | ${r.rssMb} MB | ${r.heapMb} MB | ${r.peakRssMb} MB |`,
+        `| ${r.corpus} | ${r.files} | ${r.lines} | ${ms(r.parseMs)} | ${ms(r.scanMs)} | ${(r.scanMs / r.parseMs).toFixed(2)}× | ${ms(r.firstScanMs)} ms | ${r.rssMb} MB | ${r.heapMb} MB | ${r.peakRssMb} MB |`,
     ),
     '',
     '| corpus | edited file (dependents) | files re-analysed per edit | edit → diagnostics p50 | p95 |',
