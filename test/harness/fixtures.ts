@@ -27,9 +27,13 @@
 //   engine/workspace): every TS/JS/Python file in it (not .fixed ones) is a fixture of its own, with the
 //   rules following calls into the other files. Annotations and `.fixed.*` files work as above, per file.
 // Set UPDATE_FIXTURES=1 to (re)write the .fixed files from the current output; review the diff.
+// The fixtures run in several test files, one per FIXTURE_GROUPS entry (test/unit/fixtures-<group>.test.ts),
+// so that `npm test` runs them beside the other suites; fixtureGroup() puts each fixture in exactly one.
 
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describe as suite, it } from 'node:test';
 import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
 import { fixAll, pickFirstFix } from '../../server/src/engine/fix-all';
@@ -114,6 +118,24 @@ export function listFixtures(): FixtureFile[] {
     }
   }
   return out;
+}
+
+/** The test files the fixtures are split over: test/unit/fixtures-<group>.test.ts each. */
+export const FIXTURE_GROUPS = ['blocking-catalogue', 'blocking-js', 'blocking-python', 'blocking-workspaces', 'cpu', 'state'] as const;
+export type FixtureGroup = (typeof FIXTURE_GROUPS)[number];
+
+/**
+ * The group whose test file runs a fixture. A workspace's files stay together (its scan is shared); the
+ * catalogue coverage files, one finding per line and a suppression check each, have a file of their own.
+ */
+export function fixtureGroup(fx: FixtureFile): FixtureGroup {
+  if (fx.rule === 'blocking-call-in-async') {
+    if (fx.workspace !== undefined) return 'blocking-workspaces';
+    if (path.basename(fx.file).startsWith('catalogue-coverage.')) return 'blocking-catalogue';
+    return /\.pyi?$/.test(fx.file) ? 'blocking-python' : 'blocking-js';
+  }
+  if (fx.rule === 'cpu-loop-on-event-loop' || fx.rule === 'cpu-bound-work-in-thread-pool') return 'cpu';
+  return 'state';
 }
 
 let enginePromise: Promise<Engine> | undefined;
@@ -292,10 +314,9 @@ async function checkMultiFileFix(fx: FixtureFile, finding: Finding, before: Anal
   for (const change of [{ fileName: fx.file, edits: fix.edits }, ...(fix.otherFiles ?? [])]) {
     overlay.set(change.fileName, applyEdits(fs.readFileSync(change.fileName, 'utf8'), change.edits));
   }
-  const host = diskHost();
-  const files = (await fixtureWorkspace(fx.workspace)).fileNames().sort();
-  const original = new Workspace({ host, roots: [fx.workspace], engine, configFor: () => config });
-  await original.scan(files);
+  // the original files are the fixture's shared workspace (same files, host and settings): no second scan
+  const original = await fixtureWorkspace(fx.workspace);
+  const files = original.fileNames().sort();
   const fixedWs = new Workspace({ host: diskHost(overlay), roots: [fx.workspace], engine, configFor: () => config });
   await fixedWs.scan(files);
   for (const [fileName, after] of overlay) {
@@ -336,11 +357,13 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
   const fixable = result.findings.filter((f) => f.fixes.length > 0);
   const hasFixedFile = fs.existsSync(fx.fixedFile);
   if (fixable.length > 0) {
-    const fixed = fixAll(engine, input, config, pickFirstFix, ws).text;
+    // the passes start from this analysis, and the last one is the re-analysis of the fixed text
+    const run = fixAll(engine, input, config, pickFirstFix, ws, result);
+    const fixed = run.text;
     if (process.env.UPDATE_FIXTURES) fs.writeFileSync(fx.fixedFile, fixed);
     else if (!hasFixedFile) problems.push(`${fixable.length} finding(s) have fixes but ${path.basename(fx.fixedFile)} is missing (UPDATE_FIXTURES=1 writes it)`);
     else if (fs.readFileSync(fx.fixedFile, 'utf8') !== fixed) problems.push(`fix output differs from ${path.basename(fx.fixedFile)}:\n${fixed}`);
-    const after = engine.analyse({ ...input, text: fixed }, config, undefined, ws);
+    const after = run.final ?? engine.analyse({ ...input, text: fixed }, config, undefined, ws);
     if (after.syntaxProblems.length > 0 && !allowSyntaxErrors) {
       problems.push(`fixed text does not parse: ${after.syntaxProblems.map((p) => p.message).join('; ')}`);
     }
@@ -359,14 +382,17 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
   problems.push(...(await checkOtherFiles(fx, result.findings, annotated)));
   for (const f of annotated) problems.push(...(await checkMultiFileFix(fx, f, result)));
 
-  // every suppression silences its finding, and only it, and keeps the syntax valid
+  // every suppression silences its finding, and only it, and keeps the syntax valid; findings of one
+  // rule on one line share their suppression comment, and the text it makes is analysed once
+  const suppressedAnalyses = new Map<string, AnalysisResult>();
   for (const f of result.findings) {
     if (!f.suppression || f.suppression.edits.length === 0) {
       problems.push(`no suppression offered for ${describe(f, result)}`);
       continue;
     }
     const suppressed = applyEdits(text, f.suppression.edits);
-    const after = engine.analyse({ ...input, text: suppressed }, config, undefined, ws);
+    let after = suppressedAnalyses.get(suppressed);
+    if (!after) suppressedAnalyses.set(suppressed, (after = engine.analyse({ ...input, text: suppressed }, config, undefined, ws)));
     if (after.syntaxProblems.length > result.syntaxProblems.length) {
       problems.push(`suppressing ${describe(f, result)} breaks the syntax:\n${suppressed}`);
     }
@@ -379,4 +405,19 @@ export async function checkFixture(fx: FixtureFile): Promise<FixtureOutcome> {
     }
   }
   return { problems, findings: result.findings.length };
+}
+
+/** The node:test cases of one group: a test per fixture, failing with the problems checkFixture lists. */
+export function fixtureTests(group: FixtureGroup): void {
+  const fixtures = listFixtures().filter((fx) => fixtureGroup(fx) === group);
+  suite(`rule fixtures: ${group}`, () => {
+    it('has fixtures', () => assert.ok(fixtures.length > 0, `no fixture is in the group ${group}`));
+    for (const fx of fixtures) {
+      const name = fx.workspace === undefined ? path.basename(fx.file) : path.relative(path.dirname(fx.workspace), fx.file);
+      it(`${fx.rule}/${name}`, async () => {
+        const { problems } = await checkFixture(fx);
+        assert.deepEqual(problems, [], problems.join('\n'));
+      });
+    }
+  });
 }

@@ -5,7 +5,7 @@
 // edits overlap each other is a bug and is skipped.
 
 import type { AnalysisConfig } from './config';
-import type { Engine, SourceInput } from './engine';
+import type { AnalysisResult, Engine, SourceInput } from './engine';
 import { applyEdits, type Finding, type Fix, type TextEdit } from './finding';
 import type { Workspace } from './workspace/workspace';
 
@@ -21,6 +21,8 @@ export interface FixAllResult {
   /** how many fixes were applied over all passes */
   applied: number;
   passes: number;
+  /** the analysis of `text`, when the passes ended because nothing was left to apply (not at MAX_PASSES) */
+  final?: AnalysisResult;
 }
 
 const MAX_PASSES = 10;
@@ -53,16 +55,28 @@ function editsAreDisjoint(edits: readonly TextEdit[]): boolean {
   return true;
 }
 
-/** With a workspace, calls into other files are followed as in analyse (their findings get fixed too). */
-export function fixAll(engine: Engine, input: SourceInput, config: AnalysisConfig, pick: FixPicker = pickSafeFix, workspace?: Workspace): FixAllResult {
+/**
+ * With a workspace, calls into other files are followed as in analyse (their findings get fixed too).
+ * `first`: the caller's own analysis of `input` with the same config and workspace, used for the first pass.
+ */
+export function fixAll(
+  engine: Engine,
+  input: SourceInput,
+  config: AnalysisConfig,
+  pick: FixPicker = pickSafeFix,
+  workspace?: Workspace,
+  first?: AnalysisResult,
+): FixAllResult {
   let text = input.text;
   let applied = 0;
   let passes = 0;
+  let result = first;
   while (passes < MAX_PASSES) {
-    const result = engine.analyse({ ...input, text }, config, undefined, workspace);
+    result ??= engine.analyse({ ...input, text }, config, undefined, workspace);
     const { edits, count } = nonOverlappingEdits(result.findings, pick);
-    if (count === 0) break;
+    if (count === 0) return { text, applied, passes, final: result };
     text = applyEdits(text, edits);
+    result = undefined;
     applied += count;
     passes++;
   }

@@ -1,0 +1,4 @@
+// The rule fixtures of the group "blocking-js" through the generic harness (test/harness/fixtures.ts).
+import { fixtureTests } from '../harness/fixtures';
+
+fixtureTests('blocking-js');
