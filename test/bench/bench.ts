@@ -9,8 +9,8 @@
 // Then the language server's latency (lsp-latency.ts): didChange → publishDiagnostics, p50/p95, for
 // files of ~1k, 5k and 20k lines, the debounce excluded. The peers and the latency make the chart
 // (chart.ts, docs/benchmarks-peers.png, written with --write).
-// A benchmark, not a test: it prints figures and never fails on them. The whole run takes about
-// 6–10 minutes on 2 cores.
+// A benchmark, not a test: it prints figures and never fails on them. The whole run took 10½ minutes
+// on 2 cores shared with other work (load average ~10); the peers are most of it (3 rounds + a warm-up).
 //   --write              also record the tables in docs/benchmarks.md (a new dated section on top) and the chart
 //   --lines N            corpus size per language (default 250000 lines)
 //   --ws-lines N         workspace size per language for the project model (default 120000 lines)
@@ -158,7 +158,8 @@ async function main(): Promise<void> {
       (r) => `| ${r.corpus} | ${r.files} | ${r.lines} | ${kl(r.lines, r.parseMs)} | ${kl(r.lines, r.fullMs)} | ${(r.fullMs / r.parseMs).toFixed(2)}× | ${r.findings} |`,
     ),
   ].join('\n');
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, median of ${ROUNDS} rounds after a warm-up`;
+  // a shared machine slows every figure: say how busy it was
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} after the run, median of ${ROUNDS} rounds after a warm-up`;
   if (!onlyWorkspace) console.log(`\n${table}\n\n${machine}\nTarget: full analysis ≤ 1.5× parse-only.`);
 
   let wsSection = '';

@@ -61,6 +61,8 @@ export interface ToolRow {
   lines: number;
   wallMs: number;
   samples: number[];
+  /** median user + system CPU time: steadier than wall time on a busy machine; above it for multi-threaded tools */
+  cpuMs: number | undefined;
   /** the same command on a folder of one or two one-line files (median): start-up, loading, WASM compilation */
   startupMs: number;
   peakRssMb: number | undefined;
@@ -164,11 +166,13 @@ _, status, ru = os.wait4(pid, 0)
 t1 = time.perf_counter()
 # ru_maxrss: kilobytes on Linux, bytes on macOS
 rss = ru.ru_maxrss / 1024 if sys.platform != 'darwin' else ru.ru_maxrss / 1048576
-print(json.dumps({"wallMs": (t1 - t0) * 1000, "peakRssMb": rss, "exit": os.waitstatus_to_exitcode(status)}))
+print(json.dumps({"wallMs": (t1 - t0) * 1000, "cpuMs": (ru.ru_utime + ru.ru_stime) * 1000, "peakRssMb": rss, "exit": os.waitstatus_to_exitcode(status)}))
 `;
 
 interface RunResult {
   wallMs: number;
+  /** user + system CPU time of the process and its children (undefined without python3) */
+  cpuMs: number | undefined;
   peakRssMb: number | undefined;
   exit: number;
   stdout: string;
@@ -202,13 +206,14 @@ class Runner {
     const out = path.join(this.tmp, `out-${++this.n}.txt`);
     const err = `${out}.err`;
     let wallMs: number;
+    let cpuMs: number | undefined;
     let peakRssMb: number | undefined;
     let exit: number;
     if (this.wrapper) {
       const r = spawnSync('python3', [this.wrapper, out, err, tool.cwd, ...tool.argv], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`measuring ${tool.name} failed: ${r.stderr}`);
-      const m = JSON.parse(r.stdout) as { wallMs: number; peakRssMb: number; exit: number };
-      ({ wallMs, peakRssMb, exit } = m);
+      const m = JSON.parse(r.stdout) as { wallMs: number; cpuMs: number; peakRssMb: number; exit: number };
+      ({ wallMs, cpuMs, peakRssMb, exit } = m);
     } else {
       const t0 = performance.now();
       const r = spawnSync(tool.argv[0], tool.argv.slice(1), { cwd: tool.cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
@@ -217,7 +222,7 @@ class Runner {
       fs.writeFileSync(err, r.stderr);
       exit = r.status ?? -1;
     }
-    const result = { wallMs, peakRssMb, exit, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
+    const result = { wallMs, cpuMs, peakRssMb, exit, stdout: fs.readFileSync(out, 'utf8'), stderr: fs.readFileSync(err, 'utf8') };
     fs.rmSync(out);
     fs.rmSync(err);
     if (!tool.okExits.includes(exit)) throw new Error(`${tool.name} exited with ${exit}:\n${result.stderr.slice(0, 2000)}`);
@@ -494,25 +499,39 @@ export function runPeers(options: PeerOptions): PeerReport {
     const samples = tools.map((): RunResult[] => []);
     const startups = tools.map((): number[] => []);
     const lastOutput = new Map<string, RunResult>();
+    // a tool that fails (a peer's new version, a missing binary) is reported and left out; the rest goes on
+    const failed: Array<string | undefined> = tools.map(() => undefined);
+    const fail = (i: number, e: unknown) => {
+      failed[i] = (e instanceof Error ? e.message : String(e)).split('\n').filter(Boolean).slice(0, 3).join(' ');
+      log(`  ${tools[i].language} ${tools[i].name} failed: ${failed[i]}`);
+    };
     for (let round = 0; round <= options.rounds; round++) {
       tools.forEach((tool, i) => {
-        const r = runner.run(tool);
-        const s = runner.run(startupTools[i]);
-        if (round > 0) {
-          samples[i].push(r);
-          startups[i].push(s.wallMs);
+        if (failed[i] !== undefined) return;
+        try {
+          const r = runner.run(tool);
+          tool.read(r); // the output must be readable, every round
+          const s = runner.run(startupTools[i]);
+          if (round > 0) {
+            samples[i].push(r);
+            startups[i].push(s.wallMs);
+          }
+          if (tool.language === 'JS/TS') lastOutput.set(tool.name, r);
+          log(`  ${round === 0 ? 'warm-up' : `round ${round}`}: ${tool.language} ${tool.name} ${Math.round(r.wallMs)} ms (start-up ${Math.round(s.wallMs)} ms)`);
+        } catch (e) {
+          fail(i, e);
         }
-        if (tool.language === 'JS/TS') lastOutput.set(tool.name, r);
-        log(`  ${round === 0 ? 'warm-up' : `round ${round}`}: ${tool.language} ${tool.name} ${Math.round(r.wallMs)} ms (start-up ${Math.round(s.wallMs)} ms)`);
       });
     }
 
-    const rows: ToolRow[] = tools.map((tool, i) => {
+    const failures = tools.flatMap((t, i) => (failed[i] === undefined ? [] : [`${t.language} ${t.name}: ${failed[i]}`]));
+    const rows: ToolRow[] = tools.flatMap((tool, i): ToolRow[] => {
+      if (failed[i] !== undefined) return [];
       const runs = samples[i];
       const rss = runs.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
       const corpus = corpora.find((c) => c.language === tool.language)!;
       const { files, findings, detail } = tool.read(runs[runs.length - 1]);
-      return {
+      return [{
         language: tool.language,
         tool: tool.name,
         kind: tool.kind,
@@ -520,15 +539,16 @@ export function runPeers(options: PeerOptions): PeerReport {
         lines: corpus.lines,
         wallMs: median(runs.map((r) => r.wallMs)),
         samples: runs.map((r) => r.wallMs),
+        cpuMs: runs.every((r) => r.cpuMs !== undefined) ? median(runs.map((r) => r.cpuMs as number)) : undefined,
         startupMs: median(startups[i]),
         peakRssMb: rss.length ? Math.max(...rss) : undefined,
         findings,
         detail,
-      };
+      }];
     });
     const spot = spotChecks(lastOutput, corpora[0].dir);
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} after the run; each tool a separate process, median of ${options.rounds} runs after a warm-up run, tools interleaved`;
-    return { corpora, rows, spotChecks: spot, machine, markdown: peerMarkdown(corpora, rows, spot, machine) };
+    return { corpora, rows, spotChecks: spot, machine, markdown: peerMarkdown(corpora, rows, spot, machine, failures) };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -540,18 +560,18 @@ export function linesPerSecond(r: Pick<ToolRow, 'lines' | 'wallMs'>): number {
   return r.lines / (r.wallMs / 1000);
 }
 
-function peerMarkdown(corpora: readonly CorpusInfo[], rows: readonly ToolRow[], spot: readonly string[], machine: string): string {
+function peerMarkdown(corpora: readonly CorpusInfo[], rows: readonly ToolRow[], spot: readonly string[], machine: string, failures: readonly string[]): string {
   const k = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : `${(n / 1000).toFixed(1)}k`);
   const table = [
-    '| language | tool | files | lines | wall ms | lines/s | time ÷ Loopguard | start-up ms | lines/s after start-up | peak RSS | findings |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| language | tool | files | lines | wall ms | lines/s | time ÷ Loopguard | CPU ms | start-up ms | lines/s after start-up | peak RSS | findings |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const lg = rows.find((x) => x.language === r.language && x.kind === 'loopguard');
     const ratio = r.kind === 'loopguard' || !lg ? '—' : `${(r.wallMs / lg.wallMs).toFixed(2)}×`;
     const findings = r.findings === undefined ? (r.detail ? `— (${r.detail})` : '—') : `${r.findings}${r.detail ? ` (${r.detail})` : ''}`;
     table.push(
-      `| ${r.language} | ${r.tool} | ${r.files} | ${r.lines} | ${Math.round(r.wallMs)} | ${k(linesPerSecond(r))} | ${ratio} | ${Math.round(r.startupMs)} | ${r.wallMs > r.startupMs ? k(r.lines / ((r.wallMs - r.startupMs) / 1000)) : '—'} | ${r.peakRssMb === undefined ? 'n/a' : `${Math.round(r.peakRssMb)} MB`} | ${findings} |`,
+      `| ${r.language} | ${r.tool} | ${r.files} | ${r.lines} | ${Math.round(r.wallMs)} | ${k(linesPerSecond(r))} | ${ratio} | ${r.cpuMs === undefined ? 'n/a' : Math.round(r.cpuMs)} | ${Math.round(r.startupMs)} | ${r.wallMs > r.startupMs ? k(r.lines / ((r.wallMs - r.startupMs) / 1000)) : '—'} | ${r.peakRssMb === undefined ? 'n/a' : `${Math.round(r.peakRssMb)} MB`} | ${findings} |`,
     );
   }
   const target = (language: ToolRow['language'], peerPrefix: string, want: number, phrase: string): string => {
@@ -572,6 +592,7 @@ function peerMarkdown(corpora: readonly CorpusInfo[], rows: readonly ToolRow[], 
   return [
     table.join('\n'),
     '',
+    ...(failures.length ? [`**Failed, left out of the table:** ${failures.join('; ')}.`, ''] : []),
     `${machine}.`,
     ...corpusLines.map((l) => `${l}.`),
     '',
@@ -580,7 +601,7 @@ function peerMarkdown(corpora: readonly CorpusInfo[], rows: readonly ToolRow[], 
     `- ${target('Python', 'Ruff', 0.5, "Python ≥ half Ruff WASM's speed — Ruff time ÷ Loopguard time")}`,
     ...(bound ? ['', bound] : []),
     '',
-    'Loopguard runs all its rules with the project model (cross-file summaries); ESLint and oxlint run only the two rules, `n/no-sync` reporting every `…Sync()` call anywhere (Loopguard reports blocking calls only where they run on the event loop); Ruff runs its `ASYNC` rules, file by file. ESLint parses `.ts` with @typescript-eslint/parser (its parser services withheld: eslint-plugin-n 18\'s `n/no-sync` otherwise demands type information and throws). Peak RSS is the largest resident set of the process and its children (os.wait4).',
+    'Loopguard runs all its rules with the project model (cross-file summaries); ESLint and oxlint run only the two rules, `n/no-sync` reporting every `…Sync()` call anywhere (Loopguard reports blocking calls only where they run on the event loop); Ruff runs its `ASYNC` rules, file by file. ESLint parses `.ts` with @typescript-eslint/parser (its parser services withheld: eslint-plugin-n 18\'s `n/no-sync` otherwise demands type information and throws). Wall time is what the ratios and lines/s use; CPU ms is user + system time of the process and its children (steadier than wall time on a busy machine, above it for a multi-threaded tool), start-up ms the same command on a folder of one-line files. Peak RSS is the largest resident set of the process and its children (os.wait4).',
     '',
     `Spot checks (a file where each rule fired, so no configuration is silently empty): ${spot.join('; ')}.`,
   ].join('\n');
