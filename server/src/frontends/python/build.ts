@@ -195,7 +195,7 @@ export function buildModel(text: string, root: Node, catalogue: EcosystemCatalog
     }
   }
   linkTargets(text, table, calls, modelCalls);
-  markIterated(text, modelCalls, comprehensions);
+  markIterated(text, modelCalls, comprehensions, found.unpacks);
   markConsumedCalls(modelCalls, pyConsumedArgument);
   const handOvers = markOffloaded(ctx, calls, modelCalls);
   markRunMethods(ctx, calls);
@@ -249,11 +249,12 @@ function isIdentChar(c: number): boolean {
 
 /**
  * Call.iterated from the text before each call: `yield from g()`, `*g()` (unpacked into a call, a list, a
- * tuple or a set), `… in g()` — a `for` statement, a list/set/dict comprehension's clause, a membership
+ * tuple or a set), `a, b = g()` (collect.ts finds the assignments to patterns), `… in g()` — a `for` statement, a list/set/dict comprehension's clause, a membership
  * test — but not a generator expression's clause (the generator iterates later, if ever). The
  * builtins that iterate their argument: markConsumedCalls.
  */
-function markIterated(text: string, calls: Call[], comprehensions: readonly Comprehension[]): void {
+function markIterated(text: string, calls: Call[], comprehensions: readonly Comprehension[], unpacks: readonly number[]): void {
+  const unpacked = new Set(unpacks);
   let lazy: Array<{ start: number; end: number }> | undefined;
   for (const call of calls) {
     const at = call.span.start;
@@ -262,6 +263,11 @@ function markIterated(text: string, calls: Call[], comprehensions: readonly Comp
     if (c === 42 /* * */) {
       const prev = text.charCodeAt(skipSpaceBack(text, before - 1) - 1);
       if (text.charCodeAt(before - 2) !== 42 && (prev === 40 || prev === 91 || prev === 123 || prev === 44) /* ( [ { , */) call.iterated = true;
+      continue;
+    }
+    if (c === 61 /* = */) {
+      // the whole value of an assignment to a pattern: `a, b = g()`
+      if (unpacked.has(before - 1) && endsStatement(text, call.span.end)) call.iterated = true;
       continue;
     }
     const w = wordBefore(text, before);

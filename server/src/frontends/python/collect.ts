@@ -149,6 +149,8 @@ export interface Collected {
   loops: RawLoop[];
   /** where each `yield` is */
   yields: number[];
+  /** the `=` of each assignment whose target unpacks the value (`a, b = …`, `[a, *rest] = …`): Call.iterated */
+  unpacks: number[];
   /** the last `await` seen: the walk returns the expression and then its keyword token */
   lastAwait: number;
 }
@@ -188,6 +190,7 @@ export function collect(text: string, root: Node): Collected {
     comprehensionVars: [],
     loops: [],
     yields: [],
+    unpacks: [],
     lastAwait: -1,
   };
   let ids: NodeIds | undefined;
@@ -516,6 +519,22 @@ function fromStatement(text: string, at: number, i: number, out: Collected): voi
   }
 }
 
+/** Whether the assignment target `text[start, end)` is a pattern that unpacks (a top-level comma, `[…]`, `(…, …)`). */
+function unpacks(text: string, start: number, end: number): boolean {
+  const first = text.charCodeAt(start);
+  const inner = first === 91 /* [ */ || first === 40; /* ( */
+  if (first === 91 && closingBracket(text, start, end) === end - 1) return true;
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    else if (c === 44 /* , */ && (depth === 0 || (inner && depth === 1))) return true;
+    else if (c === 35 /* # */ || c === 39 || c === 34) return false; // a comment or a string: not a plain target
+  }
+  return false;
+}
+
 /**
  * An assignment, augmented assignment, `:=` or `… as x`, told apart by the first operator outside
  * brackets after `start`; then what it binds.
@@ -538,7 +557,10 @@ function expressionNode(text: string, start: number, out: Collected): void {
         out.attrBinds.push(raw);
         return;
       }
-      if (op.kind === 'assign') for (const at of targetNames(text, start, targetEnd)) out.binds.push(plain(at));
+      if (op.kind === 'assign') {
+        for (const at of targetNames(text, start, targetEnd)) out.binds.push(plain(at));
+        if (unpacks(text, start, targetEnd)) out.unpacks.push(op.at);
+      }
       return;
     }
     case 'augmented':
