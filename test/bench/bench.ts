@@ -9,8 +9,8 @@
 // Then the language server's latency (lsp-latency.ts): didChange → publishDiagnostics, p50/p95, for
 // files of ~1k, 5k and 20k lines, the debounce excluded. The peers and the latency make the chart
 // (chart.ts, docs/benchmarks-peers.png, written with --write).
-// A benchmark, not a test: it prints figures and never fails on them. The whole run took 10½ minutes
-// on 2 cores shared with other work (load average ~10); the peers are most of it (3 rounds + a warm-up).
+// A benchmark, not a test: it prints figures and never fails on them. The whole run takes 4–5 minutes on
+// 2 cores shared with other work at load average ~5 (10½ at ~10); the peers are most of it.
 //   --write              also record the tables in docs/benchmarks.md (a new dated section on top) and the chart
 //   --lines N            corpus size per language (default 250000 lines)
 //   --ws-lines N         workspace size per language for the project model (default 120000 lines)
