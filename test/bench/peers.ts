@@ -510,7 +510,11 @@ export function runPeers(options: PeerOptions): PeerReport {
         if (failed[i] !== undefined) return;
         try {
           const r = runner.run(tool);
-          tool.read(r); // the output must be readable, every round
+          try {
+            tool.read(r); // the output must be readable, every round
+          } catch (e) {
+            throw new Error(`unreadable output (${e instanceof Error ? e.message : String(e)}); exit ${r.exit}; stderr: ${r.stderr.trim().slice(0, 300)}`);
+          }
           const s = runner.run(startupTools[i]);
           if (round > 0) {
             samples[i].push(r);
