@@ -328,8 +328,9 @@ const cache = new Map<string, CachedFile>();
 
 function stampOf(file: string): string | undefined {
   try {
-    const st = fs.statSync(file);
-    return st.isFile() ? `${st.mtimeMs}:${st.size}` : undefined;
+    // most candidates do not exist: no exception per miss (three names per directory up to the root, per file)
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st?.isFile() ? `${st.mtimeMs}:${st.size}` : undefined;
   } catch {
     return undefined;
   }

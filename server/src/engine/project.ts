@@ -27,9 +27,10 @@ const tsconfigs = new Map<string, CachedTsconfig>();
 /** the combined facts, so that an unchanged package hands out the same object */
 const combined = new Map<string, { pkg: PackageFacts; tsconfig: TsconfigFacts | undefined; facts: ProjectFacts }>();
 
+// Both probe every directory from a file up to its package root, and most probes miss: no exception per miss.
 function fileExists(p: string): boolean {
   try {
-    return fs.statSync(p).isFile();
+    return fs.statSync(p, { throwIfNoEntry: false })?.isFile() === true;
   } catch {
     return false;
   }
@@ -37,8 +38,8 @@ function fileExists(p: string): boolean {
 
 function mtimeOf(p: string): number | undefined {
   try {
-    const st = fs.statSync(p);
-    return st.isFile() ? st.mtimeMs : undefined;
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    return st?.isFile() ? st.mtimeMs : undefined;
   } catch {
     return undefined;
   }
