@@ -1,14 +1,17 @@
 // The analysis worker (bundled to dist/analysis-worker.js, run in a worker_thread by lsp/off-thread.ts):
 // its own Engine, so a large document's parse and rules run while the server's thread keeps
-// answering requests and analysing small documents. It analyses one file without the project model
-// (a Workspace lives on the server's thread and cannot be shared); everything it sends back is plain
-// data (the line index is rebuilt from the text on the other side).
+// answering requests and analysing small documents. The Workspace lives on the server's thread and
+// cannot be shared: calls into other files are answered from the request's CalleeTable (a
+// TableWorkspace), and the document's facts go back for the server's Workspace. Everything it sends
+// back is plain data (the line index is rebuilt from the text on the other side).
 
 import { parentPort } from 'node:worker_threads';
 import { Engine } from '../engine/engine';
 import { toAnalysisConfig } from '../engine/config';
 import { projectFactsFor } from '../engine/project';
-import type { OffThreadRequest, OffThreadResponse } from './off-thread';
+import { RULES } from '../rules/registry';
+import type { FileFacts } from '../engine/workspace/facts';
+import { TableWorkspace, type OffThreadRequest, type OffThreadResponse } from './off-thread';
 
 const port = parentPort;
 if (port) {
@@ -19,7 +22,15 @@ if (port) {
         let response: OffThreadResponse;
         try {
           const project = req.withProject ? projectFactsFor(req.input.fileName) : undefined;
-          const r = e.analyse(project ? { ...req.input, project } : req.input, toAnalysisConfig(req.settings).config);
+          const input = project ? { ...req.input, project } : req.input;
+          const config = toAnalysisConfig(req.settings).config;
+          const table = req.table && new TableWorkspace(req.table);
+          let facts: FileFacts | undefined;
+          const r = table
+            ? e.analyse(input, config, RULES, table.asWorkspace(), (f) => {
+                facts = f;
+              })
+            : e.analyse(input, config);
           response = {
             id: req.id,
             result: {
@@ -30,6 +41,8 @@ if (port) {
               skipped: r.skipped,
               ruleErrors: r.ruleErrors,
               timings: r.timings,
+              ...(facts ? { facts } : {}),
+              ...(table ? { asked: table.asked } : {}),
             },
           };
         } catch (err) {

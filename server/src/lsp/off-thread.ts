@@ -7,13 +7,27 @@
 // document arrives, and when the worker is busy with an older version of that document it is
 // terminated (a parse cannot be interrupted any other way) and started again for the new one.
 // A worker that dies fails its job with a message and is replaced on the next job.
+//
+// Calls into other files: the Workspace lives on the server's thread and cannot be shared, so a job
+// carries a CalleeTable — what the Workspace answers for the document's imports (resolved, by specifier
+// and imported name) and the summaries of the functions they reach — and in the worker a TableWorkspace
+// answers the engine from it. An import the table lacks resolves to nothing (never a guess). Calls to the
+// document's own functions need no table: the engine summarises them from the text being analysed.
+// The worker sends back the document's facts (for Workspace.update) and the imports it was asked about,
+// so the server can tell whether the facts changed what the table would have said (tableAnswersHold).
+// Not available in the worker: "make the chain async" (it parses the other files of the workspace).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisResult, SourceInput } from '../engine/engine';
 import type { Settings } from '../engine/config';
+import type { ImportedName } from '../engine/model';
 import { LineIndex } from '../engine/text';
+import type { FileFacts } from '../engine/workspace/facts';
+import type { SolvedSummary } from '../engine/workspace/summaries';
+import type { CalleeSummary, Location } from '../engine/workspace/types';
+import type { Workspace } from '../engine/workspace/workspace';
 
 /** Documents this long or longer (UTF-16 code units) are analysed off the thread: ~100–200 ms of analysis. */
 export const OFF_THREAD_CHARS = 100_000;
@@ -25,11 +39,107 @@ export interface OffThreadRequest {
   settings: Settings;
   /** the input had project facts: the worker looks them up again for input.fileName */
   withProject?: boolean;
+  /** what the Workspace says about the document's calls into other files (ProjectModel.calleeTable) */
+  table?: CalleeTable;
 }
 
+/** An analysis from the worker; with a table, also the document's facts and the imports the rules asked about. */
+export type OffThreadResult = AnalysisResult & { facts?: FileFacts; asked?: ImportedName[] };
+
 export type OffThreadResponse =
-  | { id: number; result: Omit<AnalysisResult, 'lines'>; error?: undefined }
+  | { id: number; result: Omit<OffThreadResult, 'lines'>; error?: undefined }
   | { id: number; error: string; result?: undefined };
+
+/**
+ * The Workspace's answers for one file's calls into other files, as plain data (postMessage clones it):
+ * each import (importKey) → the node it resolves to, or null when it resolves to none; each node
+ * reached → its summary. Built on the server's thread by ProjectModel.calleeTable.
+ */
+export interface CalleeTable {
+  fileName: string;
+  imports: Array<[string, string | null]>;
+  summaries: Array<[string, CalleeSummary & SolvedSummary]>;
+}
+
+/** The key of an imported name in a CalleeTable (specifier and path; the resolver's own cache key). */
+export function importKey(imported: ImportedName): string {
+  return `${imported.specifier}\0${imported.path.join('\0')}`;
+}
+
+/** The queries Engine.analyse makes of a Workspace (engine.ts: calleeResolver, chainFixer). */
+export type CalleeQueries = Pick<Workspace, 'resolveImport' | 'summary' | 'calleeSummary' | 'fileNames' | 'readFile' | 'callSitesOf'>;
+
+/**
+ * A Workspace for the engine that answers only from a CalleeTable, and records the imports it was asked
+ * about. Chain fixes are refused: no other file can be read (chain-async.ts gives up when the analysed
+ * file cannot be read back), so only the single-file fixes remain.
+ */
+export class TableWorkspace implements CalleeQueries {
+  private readonly imports: ReadonlyMap<string, string | null>;
+  private readonly summaries: ReadonlyMap<string, CalleeSummary & SolvedSummary>;
+  private readonly askedKeys = new Map<string, ImportedName>();
+
+  constructor(private readonly table: CalleeTable) {
+    this.imports = new Map(table.imports);
+    this.summaries = new Map(table.summaries);
+  }
+
+  /** The imports asked about, each once. */
+  get asked(): ImportedName[] {
+    return [...this.askedKeys.values()];
+  }
+
+  /** This object as the engine's parameter type: it implements every query the engine makes (CalleeQueries). */
+  asWorkspace(): Workspace {
+    return this as unknown as Workspace;
+  }
+
+  resolveImport(fromFile: string, imported: ImportedName): string | undefined {
+    if (fromFile !== this.table.fileName) return undefined;
+    const key = importKey(imported);
+    if (!this.askedKeys.has(key)) this.askedKeys.set(key, { specifier: imported.specifier, path: [...imported.path] });
+    return this.imports.get(key) ?? undefined;
+  }
+
+  summary(key: string): SolvedSummary | undefined {
+    const s = this.summaries.get(key);
+    if (!s) return undefined;
+    const { name: _name, definition: _definition, ...solved } = s;
+    return solved;
+  }
+
+  calleeSummary(key: string): (CalleeSummary & SolvedSummary) | undefined {
+    return this.summaries.get(key);
+  }
+
+  fileNames(): string[] {
+    return [];
+  }
+
+  readFile(): string | undefined {
+    return undefined;
+  }
+
+  callSitesOf(): Array<{ caller: string; location: Location }> {
+    return [];
+  }
+}
+
+/**
+ * Whether `fresh` (built after the analysed text's facts reached the Workspace) answers every import in
+ * `asked` as `sent` did: the same node, or none in both, and that node's summary the same.
+ */
+export function tableAnswersHold(sent: CalleeTable, fresh: CalleeTable, asked: readonly ImportedName[]): boolean {
+  const before = new TableWorkspace(sent);
+  const after = new TableWorkspace(fresh);
+  for (const imported of asked) {
+    const a = before.resolveImport(sent.fileName, imported);
+    const b = after.resolveImport(fresh.fileName, imported);
+    if (a !== b) return false;
+    if (a !== undefined && JSON.stringify(before.calleeSummary(a)) !== JSON.stringify(after.calleeSummary(a))) return false;
+  }
+  return true;
+}
 
 /** The job was overtaken by a newer one for the same document; nothing to report. */
 export class Superseded extends Error {
@@ -42,7 +152,7 @@ interface Job {
   id: number;
   key: string;
   request: OffThreadRequest;
-  resolve: (r: AnalysisResult) => void;
+  resolve: (r: OffThreadResult) => void;
   reject: (e: Error) => void;
 }
 
@@ -60,16 +170,20 @@ export class OffThreadAnalyser {
     return fs.existsSync(script) ? new OffThreadAnalyser(script) : undefined;
   }
 
-  /** Analyses `input` with `settings` in the worker. `key` (the document) identifies what a newer job supersedes. */
-  analyse(key: string, input: SourceInput, settings: Settings): Promise<AnalysisResult> {
+  /**
+   * Analyses `input` with `settings` in the worker. `key` (the document) identifies what a newer job
+   * supersedes. With `table`, calls into other files are followed as far as it says, and the result
+   * carries the document's facts and the imports asked about.
+   */
+  analyse(key: string, input: SourceInput, settings: Settings, table?: CalleeTable): Promise<OffThreadResult> {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       if (this.queue[i].key === key) this.queue.splice(i, 1)[0].reject(new Superseded());
     }
     if (this.running?.key === key) this.restart(new Superseded());
     const id = this.nextId++;
     const { project, ...plain } = input;
-    const request: OffThreadRequest = { id, input: plain, settings, ...(project ? { withProject: true } : {}) };
-    const promise = new Promise<AnalysisResult>((resolve, reject) => {
+    const request: OffThreadRequest = { id, input: plain, settings, ...(project ? { withProject: true } : {}), ...(table ? { table } : {}) };
+    const promise = new Promise<OffThreadResult>((resolve, reject) => {
       this.queue.push({ id, key, request, resolve, reject });
     });
     this.pump();

@@ -15,16 +15,16 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 import { EXCLUDED_DIRS } from '../cli/files';
 import type { AnalysisConfig } from '../engine/config';
 import type { Engine } from '../engine/engine';
-import type { Call } from '../engine/model';
+import type { Call, ImportedName } from '../engine/model';
 import { LineIndex } from '../engine/text';
 import type { FileFacts, FunctionFacts } from '../engine/workspace/facts';
-import { MAX_CHAIN, propagates } from '../engine/workspace/summaries';
+import { MAX_CHAIN, propagates, type SolvedSummary } from '../engine/workspace/summaries';
 import { nodeKey, Workspace } from '../engine/workspace/workspace';
 import type { CalleeSummary, Evidence, FunctionSummary, Location, Position, WorkspaceHost } from '../engine/workspace/types';
 import { RULES } from '../rules/registry';
 import type { Rule } from '../rules/rule';
 import { toDiagnostics } from './diagnostics';
-import { OFF_THREAD_CHARS } from './off-thread';
+import { importKey, OFF_THREAD_CHARS, type CalleeTable } from './off-thread';
 import { documentPath, type SettingsStore, type WorkspaceFolders } from './settings';
 import type { Logger } from './validator';
 
@@ -169,6 +169,33 @@ export class ProjectModel {
     return file === undefined ? undefined : this.folderOf(file)?.workspace;
   }
 
+  /**
+   * What the folder's Workspace answers for a document's calls into other files, for an analysis off the
+   * server's thread (lsp/off-thread.ts): the imports its facts' calls name as the Workspace has them (the
+   * document's last sync, else the disk), and `extra` ones (those an earlier analysis of newer text asked
+   * about), each resolved, and the summaries of the functions they reach. Undefined when the folder has
+   * no Workspace yet (then no call into another file is followed, as in a small document meanwhile).
+   */
+  calleeTable(uri: string, fileName: string, extra: readonly ImportedName[] = []): CalleeTable | undefined {
+    const ws = this.workspaceOf(uri);
+    if (!ws) return undefined;
+    const imports = new Map<string, string | null>();
+    const summaries = new Map<string, CalleeSummary & SolvedSummary>();
+    const add = (imported: ImportedName) => {
+      const k = importKey(imported);
+      if (imports.has(k)) return;
+      const key = ws.resolveImport(fileName, imported);
+      imports.set(k, key ?? null);
+      // a call back into the document itself is summarised from its own text in the worker
+      if (key === undefined || summaries.has(key) || key.startsWith(`${fileName}#`)) return;
+      const summary = ws.calleeSummary(key);
+      if (summary) summaries.set(key, summary);
+    };
+    for (const fn of ws.functions(fileName)) for (const e of fn.edges) if (e.imported) add(e.imported);
+    for (const imported of extra) add(imported);
+    return { fileName, imports: [...imports], summaries: [...summaries] };
+  }
+
   /** A document closed: its file is the disk's again. */
   closed(uri: string): void {
     const file = documentPath(uri);
@@ -210,22 +237,22 @@ export class ProjectModel {
       const edge = fn.edges.find((e) => contains(e.location, position));
       if (!edge) continue;
       const key = edge.target !== undefined ? nodeKey(file, edge.target) : edge.imported ? ws.resolveImport(file, edge.imported) : undefined;
-      return key === undefined ? undefined : hoverText(ws, key, 'call');
+      return key === undefined ? undefined : hoverText(ws, key, 'call', edge.iterates === true);
     }
-    const key = this.calleeAt(folder, ws, file, open, position);
-    return key === undefined ? undefined : hoverText(ws, key, 'call');
+    const found = this.calleeAt(folder, ws, file, open, position);
+    return found === undefined ? undefined : hoverText(ws, found.key, 'call', found.iterated);
   }
 
   /**
    * The function a call at `position` reaches, for the calls the facts keep no edge for (awaited calls,
    * module-level code): the document is parsed (not for large ones, whose parse would hold up the server).
    */
-  private calleeAt(folder: FolderModel, ws: Workspace, file: string, open: string | undefined, position: Position): string | undefined {
+  private calleeAt(folder: FolderModel, ws: Workspace, file: string, open: string | undefined, position: Position): { key: string; iterated: boolean } | undefined {
     const text = open ?? this.host.readFile(file);
     const config = folder.configFor(file);
     if (text === undefined || !config || text.length >= OFF_THREAD_CHARS) return undefined;
     const offset = new LineIndex(text).offset(position);
-    let found: Pick<Call, 'target' | 'imported'> | undefined;
+    let found: Pick<Call, 'target' | 'imported' | 'iterated'> | undefined;
     const probe: Rule = {
       meta: { id: 'loopguard-hover', languages: ['javascript', 'python'], defaultSeverity: 'hint', messages: {}, summary: '' },
       check(ctx) {
@@ -239,7 +266,8 @@ export class ProjectModel {
       return undefined;
     }
     if (!found) return undefined;
-    return found.target !== undefined ? nodeKey(file, found.target) : found.imported ? ws.resolveImport(file, found.imported) : undefined;
+    const key = found.target !== undefined ? nodeKey(file, found.target) : found.imported ? ws.resolveImport(file, found.imported) : undefined;
+    return key === undefined ? undefined : { key, iterated: found.iterated === true };
   }
 
   dispose(): void {
@@ -407,26 +435,34 @@ function chain(evidence: Evidence): string {
   return `via ${evidence.hops.map((h) => `\`${h.label}\``).join(' → ')} (${link(last.location)})`;
 }
 
-/** The hover text of a function summary, or undefined when there is nothing to say. */
-export function describeSummary(summary: CalleeSummary, at: 'definition' | 'call', ownBody = false): string | undefined {
+/**
+ * The hover text of a function summary, or undefined when there is nothing to say. A generator's body
+ * runs only when its result is iterated: its summary says so, and at a call that only creates it
+ * (`iterated` false) the hover adds that this call runs none of the body.
+ */
+export function describeSummary(summary: CalleeSummary & SolvedSummary, at: 'definition' | 'call', ownBody = false, iterated?: boolean): string | undefined {
   const lines: string[] = [];
-  // an async function's body blocks when it runs, not in its callers' turn
-  const when = ownBody ? ' while it runs' : '';
+  // an async function's body blocks when it runs, not in its callers' turn; a generator's when iterated
+  const when = summary.generator ? ' when iterated' : ownBody ? ' while it runs' : '';
   if (summary.blocks) lines.push(`**may block the event loop${when}**: ${chain(summary.blocks)}`);
   if (summary.heavy) lines.push(`**CPU-heavy${when}**: ${chain(summary.heavy)}`);
   if (lines.length === 0) return undefined;
   const head = at === 'call' ? `\`${summary.name}\` (defined at ${link(summary.definition)})` : `\`${summary.name}\``;
-  return [`${head} — Loopguard`, '', ...lines.map((l) => `- ${l}`)].join('\n');
+  const out = [`${head} — Loopguard`, '', ...lines.map((l) => `- ${l}`)];
+  if (summary.generator && at === 'call') {
+    out.push('', iterated ? 'This call iterates the generator: its body runs here.' : 'This call only creates the generator: none of its body runs until the result is iterated.');
+  }
+  return out.join('\n');
 }
 
 /** The hover of the function `key`: its summary, or for an async function (or callback) what its body does. */
-function hoverText(ws: Workspace, key: string, at: 'definition' | 'call'): string | undefined {
+function hoverText(ws: Workspace, key: string, at: 'definition' | 'call', iterated?: boolean): string | undefined {
   const callee = ws.calleeSummary(key);
   if (!callee) return undefined;
   const hash = key.lastIndexOf('#');
   const fn = ws.functions(key.slice(0, hash)).find((f) => f.scope === Number(key.slice(hash + 1)));
-  if (!fn || propagates(fn.kind)) return describeSummary(callee, at);
-  return describeSummary({ ...callee, ...bodySummary(ws, key.slice(0, hash), fn) }, at, true);
+  if (!fn || propagates(fn.kind)) return describeSummary(callee, at, false, iterated);
+  return describeSummary({ ...callee, ...bodySummary(ws, key.slice(0, hash), fn) }, at, true, iterated);
 }
 
 /**

@@ -17,7 +17,8 @@ import { projectFactsFor } from '../engine/project';
 import { toDiagnostics, type AnalysedDocument } from './diagnostics';
 import type { StatusParams } from './protocol';
 import type { DocumentSettings, SettingsStore } from './settings';
-import { OFF_THREAD_CHARS, Superseded, type OffThreadAnalyser } from './off-thread';
+import type { ImportedName } from '../engine/model';
+import { OFF_THREAD_CHARS, Superseded, tableAnswersHold, type CalleeTable, type OffThreadAnalyser, type OffThreadResult } from './off-thread';
 
 export interface Logger {
   debug(message: string): void;
@@ -43,6 +44,8 @@ export interface ValidatorHost {
     sync(uri: string, fileName: string, text: string, facts?: FileFacts): Workspace | undefined;
     /** the Workspace sync would return, without syncing (then the analysis syncs with its own facts) */
     workspaceOf?(uri: string): Workspace | undefined;
+    /** what the Workspace answers for a document's calls into other files, for the worker (ProjectModel.calleeTable) */
+    calleeTable?(uri: string, fileName: string, extra?: readonly ImportedName[]): CalleeTable | undefined;
   };
   /**
    * Where documents of OFF_THREAD_CHARS characters or more are analysed (lsp/off-thread.ts), so the
@@ -212,16 +215,31 @@ export class Validator {
   }
 
   /**
-   * A large document, analysed in the worker without the project model (its calls into other files
-   * are not followed, and the Workspace keeps the file as it is on disk). Published only when it is
-   * still the latest validation of the document and the document has not moved on.
+   * A large document, analysed in the worker. Its calls into other files are followed through a
+   * CalleeTable built from the Workspace's facts of the file; the worker returns the facts of the text it
+   * analysed, which go into the Workspace (so the files that depend on this one are analysed again).
+   * When those facts change an answer the table gave (an import added, a call that now resolves), the
+   * document is analysed once more with a table built from them — once: the second analysis reads the
+   * same text, whose facts are now the Workspace's. Published only when it is still the latest
+   * validation of the document and the document has not moved on.
    */
   private async analyseOffThread(offThread: Pick<OffThreadAnalyser, 'analyse'>, doc: TextDocument, docSettings: DocumentSettings, seq: number): Promise<void> {
     const { uri, version } = doc;
+    const { project } = this.host;
     const t0 = performance.now();
-    let result: AnalysisResult;
+    const input = sourceInput(doc);
+    const current = () => this.latest.get(uri) === seq && this.host.document(uri)?.version === version;
+    let result: OffThreadResult;
     try {
-      result = await offThread.analyse(uri, sourceInput(doc), docSettings.settings);
+      const table = project?.calleeTable?.(uri, input.fileName);
+      result = await offThread.analyse(uri, input, docSettings.settings, table);
+      if (!current()) return;
+      if (project && result.facts) project.sync(uri, input.fileName, input.text, result.facts);
+      const fresh = table && result.asked && project?.calleeTable?.(uri, input.fileName, result.asked);
+      if (table && result.asked && fresh && !tableAnswersHold(table, fresh, result.asked)) {
+        this.host.log.debug(`Analysing ${uri} (version ${version}) again: its new text changed what its calls into other files reach`);
+        result = await offThread.analyse(uri, input, docSettings.settings, fresh);
+      }
     } catch (e) {
       if (e instanceof Superseded || this.latest.get(uri) !== seq) return;
       this.validated.set(uri, version);
@@ -231,7 +249,7 @@ export class Validator {
       this.host.status({ uri, state: 'error', message: 'Analysis failed; see the output channel', lastAnalysisMs: undefined });
       return;
     }
-    if (this.latest.get(uri) !== seq || this.host.document(uri)?.version !== version) return;
+    if (!current()) return;
     this.validated.set(uri, version);
     this.analysed.delete(uri);
     this.report(doc, docSettings, result, performance.now() - t0, ' (in the background)');
