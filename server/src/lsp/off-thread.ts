@@ -66,6 +66,29 @@ export function importKey(imported: ImportedName): string {
   return `${imported.specifier}\0${imported.path.join('\0')}`;
 }
 
+/**
+ * A CalleeTable for `fileName` from `ws`: the imports its facts' calls name as the Workspace has them
+ * (the document's last sync, else the disk) and `extra` ones (those an analysis of newer text asked
+ * about), each resolved, and the summaries of the functions they reach.
+ */
+export function calleeTableOf(ws: Pick<Workspace, 'functions' | 'resolveImport' | 'calleeSummary'>, fileName: string, extra: readonly ImportedName[] = []): CalleeTable {
+  const imports = new Map<string, string | null>();
+  const summaries = new Map<string, CalleeSummary & SolvedSummary>();
+  const add = (imported: ImportedName) => {
+    const k = importKey(imported);
+    if (imports.has(k)) return;
+    const key = ws.resolveImport(fileName, imported);
+    imports.set(k, key ?? null);
+    // a call back into the document itself is summarised from its own text in the worker
+    if (key === undefined || summaries.has(key) || key.startsWith(`${fileName}#`)) return;
+    const summary = ws.calleeSummary(key);
+    if (summary) summaries.set(key, summary);
+  };
+  for (const fn of ws.functions(fileName)) for (const e of fn.edges) if (e.imported) add(e.imported);
+  for (const imported of extra) add(imported);
+  return { fileName, imports: [...imports], summaries: [...summaries] };
+}
+
 /** The queries Engine.analyse makes of a Workspace (engine.ts: calleeResolver, chainFixer). */
 export type CalleeQueries = Pick<Workspace, 'resolveImport' | 'summary' | 'calleeSummary' | 'fileNames' | 'readFile' | 'callSitesOf'>;
 

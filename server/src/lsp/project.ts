@@ -24,7 +24,7 @@ import type { CalleeSummary, Evidence, FunctionSummary, Location, Position, Work
 import { RULES } from '../rules/registry';
 import type { Rule } from '../rules/rule';
 import { toDiagnostics } from './diagnostics';
-import { importKey, OFF_THREAD_CHARS, type CalleeTable } from './off-thread';
+import { calleeTableOf, OFF_THREAD_CHARS, type CalleeTable } from './off-thread';
 import { documentPath, type SettingsStore, type WorkspaceFolders } from './settings';
 import type { Logger } from './validator';
 
@@ -171,29 +171,12 @@ export class ProjectModel {
 
   /**
    * What the folder's Workspace answers for a document's calls into other files, for an analysis off the
-   * server's thread (lsp/off-thread.ts): the imports its facts' calls name as the Workspace has them (the
-   * document's last sync, else the disk), and `extra` ones (those an earlier analysis of newer text asked
-   * about), each resolved, and the summaries of the functions they reach. Undefined when the folder has
-   * no Workspace yet (then no call into another file is followed, as in a small document meanwhile).
+   * server's thread (lsp/off-thread.ts calleeTableOf). Undefined when the folder has no Workspace yet
+   * (then no call into another file is followed, as for a small document meanwhile).
    */
   calleeTable(uri: string, fileName: string, extra: readonly ImportedName[] = []): CalleeTable | undefined {
     const ws = this.workspaceOf(uri);
-    if (!ws) return undefined;
-    const imports = new Map<string, string | null>();
-    const summaries = new Map<string, CalleeSummary & SolvedSummary>();
-    const add = (imported: ImportedName) => {
-      const k = importKey(imported);
-      if (imports.has(k)) return;
-      const key = ws.resolveImport(fileName, imported);
-      imports.set(k, key ?? null);
-      // a call back into the document itself is summarised from its own text in the worker
-      if (key === undefined || summaries.has(key) || key.startsWith(`${fileName}#`)) return;
-      const summary = ws.calleeSummary(key);
-      if (summary) summaries.set(key, summary);
-    };
-    for (const fn of ws.functions(fileName)) for (const e of fn.edges) if (e.imported) add(e.imported);
-    for (const imported of extra) add(imported);
-    return { fileName, imports: [...imports], summaries: [...summaries] };
+    return ws && calleeTableOf(ws, fileName, extra);
   }
 
   /** A document closed: its file is the disk's again. */
