@@ -70,6 +70,22 @@ export async function handle(): Promise<number> {
 export const made = rows('c');
 `;
 
+const GEN_PY = `import time
+
+
+def rows(n):
+    time.sleep(n)
+    yield n
+`;
+
+const USE_PY = `from .gen import rows
+
+
+async def handle():
+    it = rows(1)
+    return [r for r in rows(2)], it
+`;
+
 /** ≥ OFF_THREAD_CHARS of plain synchronous functions (no findings) after `head`. */
 function large(head: string): string {
   const out = [head];
@@ -222,6 +238,9 @@ describe('large documents in a workspace over the language server protocol', () 
     'src/gen.ts': GEN_TS,
     'src/use.ts': USE_TS,
     'src/caller.ts': CALLER_TS,
+    'src/pkg/__init__.py': '',
+    'src/pkg/gen.py': GEN_PY,
+    'src/pkg/use.py': USE_PY,
   });
   const src = (name: string) => path.join(root, 'src', name);
   const progress = new EventLog<{ token: ProgressToken; value: Progress }>();
@@ -331,5 +350,14 @@ describe('large documents in a workspace over the language server protocol', () 
     assert.match(definition, /^`rows` — Loopguard/);
     assert.match(definition, whenIterated);
     assert.doesNotMatch(definition, /This call/);
+    // Python: the same, from the Python front end's Call.iterated (a comprehension iterates)
+    const usePy = uriOf(src('pkg/use.py'));
+    const whenIteratedPy = /\*\*may block the event loop when iterated\*\*: via `time\.sleep` \(\[gen\.py:5\]/;
+    const createdPy = await hover(usePy, USE_PY, 'rows(1)');
+    assert.match(createdPy, whenIteratedPy);
+    assert.match(createdPy, onlyCreates);
+    const iteratedPy = await hover(usePy, USE_PY, 'rows(2)');
+    assert.match(iteratedPy, whenIteratedPy);
+    assert.match(iteratedPy, iterates);
   });
 });
