@@ -1,5 +1,6 @@
-// Builds the three bundles: dist/client.js (the VS Code extension; `vscode` stays external),
-// dist/server.js (the language server) and dist/cli.js (the `loopguard` command), and copies the
+// Builds the bundles: dist/client.js (the VS Code extension; `vscode` stays external),
+// dist/server.js (the language server, with dist/analysis-worker.js), dist/cli.js (the `loopguard`
+// command, with dist/cli-worker.js), and copies the
 // tree-sitter WASM files next to them (the Python front end loads them relative to __dirname).
 // `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
@@ -34,6 +35,8 @@ const entries = [
   // large documents are analysed in a worker thread (server/src/lsp/off-thread.ts)
   { entryPoints: { 'analysis-worker': 'server/src/lsp/analysis-worker.ts' } },
   { entryPoints: { cli: 'server/src/cli/main.ts' } },
+  // `loopguard check --jobs n` parses and analyses on worker threads (server/src/cli/parallel.ts)
+  { entryPoints: { 'cli-worker': 'server/src/cli/worker.ts' } },
 ].filter((e) => fs.existsSync(Object.values(e.entryPoints)[0]));
 
 fs.mkdirSync(outdir, { recursive: true });

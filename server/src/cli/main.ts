@@ -2,7 +2,7 @@
 //
 //   loopguard check [paths…] [--format text|json|sarif|github|junit] [--fix] [--rule id=severity]…
 //                   [--select ids] [--ignore ids] [--max-warnings n] [--stdin-filename path]
-//                   [--config file | --isolated]
+//                   [--config file | --isolated] [--jobs n]
 //   loopguard rules                 list the rules
 //   loopguard --stdio               run the language server over stdin/stdout (for other editors)
 //
@@ -28,6 +28,10 @@
 // (Workspace.recording); once the scan is complete, a file whose questions all get the same answers
 // keeps that result, and only the others are parsed and analysed again. --fix and --stdin-filename
 // take the plain path (scan, then analyse), as fixes change texts the scan has read.
+//
+// On several cores (--jobs, cli/parallel.ts): the scan's parses and these early analyses run on worker
+// threads, which send back facts, results and the questions asked as data; the rest is the same.
+// --stdin-filename stays in process; with --fix the workers only compute the scan's facts.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -52,7 +56,10 @@ import { formatJson } from './formats/json';
 import { formatJunit } from './formats/junit';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
+import { defaultJobs, fileConfig, fileJobRunner, MAX_DEFAULT_JOBS, Pool, sameAnswers, textHash, worthParallel, type WorkerOutcome, type WorkerSetup } from './parallel';
+import { SUPPORTED_EXTENSIONS } from '../frontends';
 import { countBySeverity, exitCodeFor, type FileReport, type RunReport } from './report';
+import { LineIndex } from '../engine/text';
 
 const FORMATS = ['text', 'json', 'sarif', 'github', 'junit'] as const;
 type Format = (typeof FORMATS)[number];
@@ -74,6 +81,9 @@ Options for check:
   --config <file>              use this project file (loopguard.json, pyproject.toml, package.json)
                                for every file instead of each file's nearest one
   --isolated                   ignore project files: only the defaults and the flags apply
+  --jobs <n>                   worker threads that parse and analyse (default: the cores available,
+                               at most ${MAX_DEFAULT_JOBS}); 1 keeps everything on one thread. Small inputs
+                               (under ~50 files or ~600 kB) always run on one thread
   --no-color                   plain text output
   -h, --help                   show this help
   -v, --version                print the version
@@ -127,6 +137,12 @@ function parseRuleIds(flag: string, values: readonly string[]): Set<string> {
   return ids;
 }
 
+function parseJobs(value: string | undefined): number {
+  if (value === undefined) return defaultJobs();
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--jobs expects a whole number of 1 or more; got "${value}"`);
+  return Number(value);
+}
+
 function parseMaxWarnings(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`--max-warnings expects a whole number of 0 or more; got "${value}"`);
@@ -168,12 +184,36 @@ async function buildWorkspace(
   overlay: ReadonlyMap<string, string>,
   /** files to analyse during the scan (see the header): their results are in `early` */
   analyseEarly: ReadonlySet<string> = new Set(),
+  /** worker threads for the scan's parses (cli/parallel.ts), started when the input is large enough */
+  pool?: Pool,
 ): Promise<{ workspace: Workspace; early: Map<string, EarlyAnalysis> }> {
   const workspace = new Workspace({ host: diskHost(overlay), roots, engine, configFor: (f) => configs.quiet(f) });
   const files = new Set(listWorkspaceFiles(roots, (f) => engine.supports(f)));
   for (const f of extra) if (engine.supports(f)) files.add(f);
   const early = new Map<string, EarlyAnalysis>();
+  const list = [...files];
+  const outcomes: Map<string, WorkerOutcome> =
+    pool && overlay.size === 0
+      ? await pool.run(
+          list.map((file) => ({ file, analyse: analyseEarly.has(file) })),
+          fileJobRunner(engine, { roots, ...configs.workerSetup() }),
+        )
+      : new Map();
   const factsOf = (file: string, text: string, config: AnalysisConfig): FileFacts | undefined => {
+    const done = outcomes.get(file);
+    // the worker read the same text (else the file changed meanwhile: it is parsed here again)
+    if (done?.kind === 'done' && done.hash === textHash(text)) {
+      const analysis = done.analysis;
+      if (analysis && analyseEarly.has(file)) {
+        const questions = analysis.questions;
+        early.set(file, { text, result: { ...analysis.result, lines: new LineIndex(text) }, unchanged: () => questions !== undefined && sameAnswers(workspace, questions) });
+      }
+      return done.facts;
+    }
+    if (done?.kind === 'failed') {
+      if (analyseEarly.has(file)) early.set(file, { text, result: workerFailure(text, done.error), unchanged: () => true });
+      return undefined;
+    }
     if (!analyseEarly.has(file)) return engine.facts({ fileName: file, text }, config);
     const project = projectFactsFor(file);
     const view = workspace.recording();
@@ -182,8 +222,22 @@ async function buildWorkspace(
     early.set(file, { text, result, unchanged: view.unchanged });
     return facts;
   };
-  await workspace.scan([...files], undefined, factsOf);
+  await workspace.scan(list, undefined, factsOf);
   return { workspace, early };
+}
+
+/** A file the analysis worker failed on: an internal error for that file, as a rule's failure is reported. */
+function workerFailure(text: string, error: string): AnalysisResult {
+  return {
+    family: undefined,
+    findings: [],
+    suppressions: [],
+    syntaxProblems: [],
+    skipped: undefined,
+    ruleErrors: [{ rule: 'loopguard', error: `the analysis of this file failed in a worker thread: ${error}` }],
+    timings: { parseMs: 0, rulesMs: 0 },
+    lines: new LineIndex(text),
+  };
 }
 
 /** A checked file analysed during the scan: kept when the text is the same and nothing it asked changed. */
@@ -266,11 +320,13 @@ async function check(args: string[], io: CliIO): Promise<number> {
       config: { type: 'string' },
       isolated: { type: 'boolean', default: false },
       'no-color': { type: 'boolean', default: false },
+      jobs: { type: 'string' },
     },
   });
   const format = (values.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got "${values.format}"`);
   const maxWarnings = parseMaxWarnings(values['max-warnings']);
+  const jobs = parseJobs(values.jobs);
   const rules = parseRuleOptions(values.rule ?? []);
   // --select and --ignore switch rules off, so a rule left out costs nothing and its fixes are not applied
   const selected = values.select ? parseRuleIds('--select', values.select) : undefined;
@@ -292,85 +348,100 @@ async function check(args: string[], io: CliIO): Promise<number> {
   }
 
   const started = performance.now();
-  const engine = await Engine.create();
-  const reports: FileReport[] = [];
-  let fixed = 0;
-  let fixedStdin: string | undefined;
-  if (stdinName !== undefined && io.readStdin) {
-    const file = path.resolve(io.cwd, stdinName);
-    const source = await io.readStdin();
-    const config = configs.for(file);
-    if (config === undefined) {
-      if (values.fix) fixedStdin = source;
-    } else {
-      const { workspace } = await buildWorkspace(engine, configs, workspaceRoots([file]), [file], new Map([[file, source]]));
-      const out = analyseText(engine, file, source, config, values.fix ?? false, workspace);
-      fixed = out.applied;
-      if (values.fix) fixedStdin = out.text;
-      reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
-    }
-  } else {
-    const targets = positionals.length ? positionals : ['.'];
-    const { files, missing } = collectFiles(
-      targets.map((p) => path.resolve(io.cwd, p)),
-      (f) => engine.supports(f) || isNotebook(f),
-    );
-    if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
-    const analyseEarly = new Set(values.fix ? [] : files.filter((f) => !isNotebook(f)));
-    const { workspace, early } = await buildWorkspace(engine, configs, workspaceRoots(targets.map((p) => path.resolve(io.cwd, p))), files, new Map(), analyseEarly);
-    for (const file of files) {
+  // workers start loading while this thread loads its own engine (a worker takes ~300 ms to be ready)
+  let pool: Pool | undefined;
+  if (stdinName === undefined && jobs > 1) {
+    const targets = (positionals.length ? positionals : ['.']).map((p) => path.resolve(io.cwd, p));
+    const estimate = collectFiles(targets, (f) => SUPPORTED_EXTENSIONS.includes(path.extname(f).toLowerCase()));
+    if (estimate.missing.length === 0 && worthParallel(estimate.files, jobs)) pool = Pool.start(jobs - 1, { roots: workspaceRoots(targets), ...configs.workerSetup() });
+  }
+  try {
+    return await checkFiles();
+  } finally {
+    pool?.dispose();
+  }
+
+  async function checkFiles(): Promise<number> {
+    const engine = await Engine.create();
+    const reports: FileReport[] = [];
+    let fixed = 0;
+    let fixedStdin: string | undefined;
+    if (stdinName !== undefined && io.readStdin) {
+      const file = path.resolve(io.cwd, stdinName);
+      const source = await io.readStdin();
       const config = configs.for(file);
-      if (config === undefined) continue;
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (e) {
-        io.stderr(`loopguard: cannot read ${displayPath(io.cwd, file)}: ${(e as Error).message}\n`);
-        continue;
+      if (config === undefined) {
+        if (values.fix) fixedStdin = source;
+      } else {
+        const { workspace } = await buildWorkspace(engine, configs, workspaceRoots([file]), [file], new Map([[file, source]]));
+        const out = analyseText(engine, file, source, config, values.fix ?? false, workspace);
+        fixed = out.applied;
+        if (values.fix) fixedStdin = out.text;
+        reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
       }
-      if (isNotebook(file)) {
-        const nb = analyseNotebook(engine, file, text, config, values.fix ?? false, (m) => io.stderr(`loopguard: ${displayPath(io.cwd, file)}: ${m}\n`));
-        if (!nb) continue;
-        if (nb.applied > 0) {
-          fs.writeFileSync(file, nb.text);
-          fixed += nb.applied;
+    } else {
+      const targets = positionals.length ? positionals : ['.'];
+      const { files, missing } = collectFiles(
+        targets.map((p) => path.resolve(io.cwd, p)),
+        (f) => engine.supports(f) || isNotebook(f),
+      );
+      if (missing.length) throw new UsageError(`no such file or folder: ${missing.map((m) => displayPath(io.cwd, m)).join(', ')}`);
+      const analyseEarly = new Set(values.fix ? [] : files.filter((f) => !isNotebook(f)));
+      const { workspace, early } = await buildWorkspace(engine, configs, workspaceRoots(targets.map((p) => path.resolve(io.cwd, p))), files, new Map(), analyseEarly, pool);
+      for (const file of files) {
+        const config = configs.for(file);
+        if (config === undefined) continue;
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8');
+        } catch (e) {
+          io.stderr(`loopguard: cannot read ${displayPath(io.cwd, file)}: ${(e as Error).message}\n`);
+          continue;
         }
-        reports.push({ file: displayPath(io.cwd, file), path: file, result: nb.result, notebook: nb.notebook });
-        continue;
+        if (isNotebook(file)) {
+          const nb = analyseNotebook(engine, file, text, config, values.fix ?? false, (m) => io.stderr(`loopguard: ${displayPath(io.cwd, file)}: ${m}\n`));
+          if (!nb) continue;
+          if (nb.applied > 0) {
+            fs.writeFileSync(file, nb.text);
+            fixed += nb.applied;
+          }
+          reports.push({ file: displayPath(io.cwd, file), path: file, result: nb.result, notebook: nb.notebook });
+          continue;
+        }
+        const kept = early.get(file);
+        early.delete(file);
+          const out = kept && kept.text === text && kept.unchanged() ? { result: kept.result, text, applied: 0 } : analyseText(engine, file, text, config, values.fix ?? false, workspace);
+        if (out.applied > 0) {
+          fs.writeFileSync(file, out.text);
+          fixed += out.applied;
+        }
+        reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
       }
-      const kept = early.get(file);
-      early.delete(file);
-      const out = kept && kept.text === text && kept.unchanged() ? { result: kept.result, text, applied: 0 } : analyseText(engine, file, text, config, values.fix ?? false, workspace);
-      if (out.applied > 0) {
-        fs.writeFileSync(file, out.text);
-        fixed += out.applied;
+    }
+      for (const r of reports) {
+      if (r.result.syntaxProblems.length > 0 && format === 'text') {
+        io.stderr(`loopguard: ${r.file} has syntax errors; findings may be incomplete\n`);
       }
-      reports.push({ file: displayPath(io.cwd, file), path: file, result: out.result });
     }
-  }
-  for (const r of reports) {
-    if (r.result.syntaxProblems.length > 0 && format === 'text') {
-      io.stderr(`loopguard: ${r.file} has syntax errors; findings may be incomplete\n`);
-    }
-  }
 
-  const report: RunReport = { files: reports, durationMs: performance.now() - started, fixed, cwd: io.cwd, severities: configs.runSeverities() ?? flagsConfig.severities };
-  // with --stdin-filename --fix, stdout carries the fixed source (for editors and hooks), so the report goes to stderr
-  const write = fixedStdin === undefined ? io.stdout : io.stderr;
-  const color = fixedStdin === undefined && io.isTTY && !values['no-color'] && !process.env.NO_COLOR;
-  write(render(format, report, color));
-  if (fixedStdin !== undefined) io.stdout(fixedStdin);
+    const report: RunReport = { files: reports, durationMs: performance.now() - started, fixed, cwd: io.cwd, severities: configs.runSeverities() ?? flagsConfig.severities };
+    // with --stdin-filename --fix, stdout carries the fixed source (for editors and hooks), so the report goes to stderr
+    const write = fixedStdin === undefined ? io.stdout : io.stderr;
+    const color = fixedStdin === undefined && io.isTTY && !values['no-color'] && !process.env.NO_COLOR;
+    write(render(format, report, color));
+    if (fixedStdin !== undefined) io.stdout(fixedStdin);
 
-  const internal = reports.some((r) => r.result.ruleErrors.length > 0);
-  if (internal) io.stderr('loopguard: a rule failed on some files (see above); other rules still ran\n');
-  const code = exitCodeFor(report, { maxWarnings });
-  if (maxWarnings !== undefined) {
-    const counts = countBySeverity(report);
-    if (counts.error === 0 && counts.warning > maxWarnings) {
-      io.stderr(`loopguard: ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
+    const internal = reports.some((r) => r.result.ruleErrors.length > 0);
+    if (internal) io.stderr('loopguard: a rule failed on some files (see above); other rules still ran\n');
+    const code = exitCodeFor(report, { maxWarnings });
+    if (maxWarnings !== undefined) {
+      const counts = countBySeverity(report);
+      if (counts.error === 0 && counts.warning > maxWarnings) {
+        io.stderr(`loopguard: ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
+      }
     }
+    return code;
   }
-  return code;
 }
 
 /** Each file's configuration: its project file (or --config's, or none with --isolated), then the flags. */
@@ -395,9 +466,13 @@ class FileConfigs {
 
   /** A file's configuration without reporting anything: for files the project model reads but the run does not check. */
   quiet(file: string): AnalysisConfig | undefined {
-    const project = this.isolated ? undefined : (this.explicit ?? findProjectConfig(file));
-    const fc = configForFile({ fileName: file, settings: this.flags, settingsBase: undefined, project });
+    const fc = fileConfig(file, this.flags, this.isolated, this.explicit, findProjectConfig);
     return fc.excludedBy === undefined ? fc.config : undefined;
+  }
+
+  /** What a worker thread needs to compute `quiet` itself (cli/parallel.ts). */
+  workerSetup(): Omit<WorkerSetup, 'roots'> {
+    return { flags: this.flags, isolated: this.isolated, explicitConfig: this.explicit?.file };
   }
 
   /** The configuration of a file, or undefined when its project file excludes it. */

@@ -47,13 +47,13 @@ import type { CalleeSummary, Location, ModuleResolver, Position, WorkspaceHost }
  * The questions an analysis may ask a workspace (recording()). Anything else it reads — the constructor's
  * options, private state — the view passes through unrecorded; a new public query belongs here.
  */
-const QUERIES: ReadonlySet<string> = new Set(['fileNames', 'has', 'callee', 'calleeSummary', 'summary', 'summaryAt', 'functions', 'dependents', 'resolveImport', 'readFile', 'callSitesOf']);
+export const QUERIES: ReadonlySet<string> = new Set(['fileNames', 'has', 'callee', 'calleeSummary', 'summary', 'summaryAt', 'functions', 'dependents', 'resolveImport', 'readFile', 'callSitesOf']);
 
 /**
  * An answer as text, for recording(): sets sorted, undefined distinct from every value — except an
  * empty object, which only summary() returns and which tells a caller what undefined does (no evidence).
  */
-function answerText(value: unknown): string {
+export function answerText(value: unknown): string {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Set) && Object.keys(value).length === 0) return '(undefined)';
   return JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)].sort() : v)) ?? '(undefined)';
 }
