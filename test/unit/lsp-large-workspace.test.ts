@@ -324,6 +324,10 @@ describe('large documents in a workspace over the language server protocol', () 
       ours(after.diagnostics).map((d) => [d.code, d.range.start, d.relatedInformation?.map((r) => [path.basename(r.location.uri), r.location.range.start.line])]),
       [['blocking-call-in-async', rangeOf(CALLER_TS, 'pad1(').start, [['big.ts', rangeOf(BIG_TS, 'pad1(').start.line], ['big.ts', rangeOf(BIG_TS, 'return n * 2 + 1;').start.line], ['config.ts', 7], ['config.ts', 3]]]],
     );
+    // hover in the large document: from the facts the worker's analysis of this version synced
+    await client.diagnosticsFor(big, 2, mark);
+    const h: Hover | null = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri: big }, position: rangeOf(client.text(big), 'pad1(').start });
+    assert.match((h?.contents as MarkupContent | undefined)?.value ?? '', /^`pad1` — Loopguard\n\n- \*\*may block the event loop\*\*: via `loadConfig` → `readJson` → `fs\.readFileSync` \(\[config\.ts:4\]/);
     await client.close(caller);
     await client.close(big);
   });

@@ -94,6 +94,12 @@ function contains(loc: Location, p: Position): boolean {
 export class ProjectModel {
   private readonly folders = new Map<string, FolderModel>();
   private readonly host: WorkspaceHost;
+  /**
+   * The text last synced of each open document of OFF_THREAD_CHARS or more: a hover there answers only
+   * when the Workspace has the facts of the current text, since bringing them up to date would parse
+   * the document on the server's thread (the worker's analysis syncs it).
+   */
+  private readonly largeSynced = new Map<string, string>();
 
   constructor(private readonly project: ProjectHost) {
     // open documents win over the disk: the project model sees what the user sees
@@ -157,6 +163,8 @@ export class ProjectModel {
       return folder.workspace;
     }
     this.updated(folder, file, folder.workspace.update(file, text, facts));
+    if (text.length >= OFF_THREAD_CHARS) this.largeSynced.set(file, text);
+    else this.largeSynced.delete(file);
     return folder.workspace;
   }
 
@@ -184,6 +192,7 @@ export class ProjectModel {
     const file = documentPath(uri);
     const folder = file === undefined ? undefined : this.folderOf(file);
     if (!folder || file === undefined) return;
+    this.largeSynced.delete(file);
     this.fromDisk(folder, file, false);
   }
 
@@ -212,7 +221,9 @@ export class ProjectModel {
     if (!ws) return undefined;
     // a hover may come before the debounced analysis of the latest keystrokes
     const open = this.project.openText(file);
-    if (open !== undefined && !folder.scanning) this.updated(folder, file, ws.update(file, open));
+    if (open !== undefined && open.length >= OFF_THREAD_CHARS) {
+      if (this.largeSynced.get(file) !== open) return undefined;
+    } else if (open !== undefined && !folder.scanning) this.updated(folder, file, ws.update(file, open));
     const defined = ws.functions(file).find((f) => contains(f.definition, position));
     if (defined) return hoverText(ws, nodeKey(file, defined.scope), 'definition');
     // calls made synchronously in a function are the facts' edges: no parse needed
@@ -256,6 +267,7 @@ export class ProjectModel {
   dispose(): void {
     for (const folder of this.folders.values()) folder.generation++;
     this.folders.clear();
+    this.largeSynced.clear();
   }
 
   private folderOf(file: string): FolderModel | undefined {
