@@ -269,10 +269,15 @@ function chainFixer(
     const frontend = frontendFor(frontends, fileName);
     return frontend?.family === model.family ? frontend : undefined;
   };
+  // one analysis reads each file once, however many findings build a chain fix
+  const texts = new Map<string, string | undefined>();
   const project: ChainProject = {
     catalogue,
     fileNames: () => workspace.fileNames().filter((f) => sameFamily(f) !== undefined),
-    readFile: (fileName) => workspace.readFile(fileName),
+    readFile: (fileName) => {
+      if (!texts.has(fileName)) texts.set(fileName, workspace.readFile(fileName));
+      return texts.get(fileName);
+    },
     parse: (fileName, text) => sameFamily(fileName)?.parse({ fileName, text }, catalogue),
     resolve: (fileName, call) =>
       call.target !== undefined ? `${fileName}#${call.target}` : call.imported ? workspace.resolveImport(fileName, call.imported) : undefined,

@@ -133,6 +133,7 @@ export function buildChainFix(
   if (project.readFile(model.fileName) !== model.text) return undefined;
   const parsed = new Map<string, ParsedSource | null>();
   const modelOf = (fileName: string): SourceModel | undefined => {
+    if (fileName === model.fileName) return model;
     let p = parsed.get(fileName);
     if (p === undefined) {
       const text = project.readFile(fileName);

@@ -159,7 +159,7 @@ function awaitCall(model: SourceModel, call: Call): TextEdit[] | undefined {
 }
 
 // the driver asks for a file's imports and then its comments: one parse for both
-let lastParsed: { text: string; fileName: string; sf: ts.SourceFile } | undefined;
+let lastParsed: { text: string; fileName: string; sf: ts.SourceFile; imports?: Span[]; comments?: Span[] } | undefined;
 
 function sourceFileOf(text: string, fileName: string | undefined): ts.SourceFile {
   const name = fileName ?? 'file.ts';
@@ -177,6 +177,9 @@ function sourceFileOf(text: string, fileName: string | undefined): ts.SourceFile
  */
 function importSpans(text: string, fileName?: string): Span[] {
   const sf = sourceFileOf(text, fileName);
+  return (lastParsed!.imports ??= importSpansOf(sf));
+}
+function importSpansOf(sf: ts.SourceFile): Span[] {
   const out: Span[] = [];
   const span = (n: ts.Node) => out.push({ start: n.getStart(sf), end: n.end });
   const sameName = (a: ts.Node | undefined, b: ts.Node | undefined) => !a || !b || (ts.isIdentifier(a) && ts.isIdentifier(b) && a.text === b.text);
@@ -227,7 +230,11 @@ function importSpans(text: string, fileName?: string): Span[] {
 
 /** Comments: each `//` or `/*` the syntax tree places in trivia (not in a string, template or regex). */
 function commentSpans(text: string, fileName?: string): Span[] {
-  const trivia = new TriviaIndex(sourceFileOf(text, fileName), text);
+  const sf = sourceFileOf(text, fileName);
+  return (lastParsed!.comments ??= commentSpansOf(sf, text));
+}
+function commentSpansOf(sf: ts.SourceFile, text: string): Span[] {
+  const trivia = new TriviaIndex(sf, text);
   const out: Span[] = [];
   const re = /\/[/*]/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {

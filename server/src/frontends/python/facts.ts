@@ -211,12 +211,26 @@ export class TreeFacts implements PythonFileFacts {
     // of one corrupts tree-sitter's WASM memory (web-tree-sitter 0.25.10: deleting the tree then traps,
     // and later parses find nothing). The same strings are found: each one contains the offset.
     // A replacement field of an f-string counts as inside: a comment cannot start there either.
-    let node: Node | null = this.tree.rootNode;
-    while (node) {
+    // Node.children would marshal every child of every level into JS objects per call: a binary search
+    // over the ordered children asks for a few (the last one starting before the offset is the only
+    // one that can contain it)
+    let node: Node = this.tree.rootNode;
+    for (;;) {
       if (node.type === 'string') return true;
-      node = node.children.find((c) => c !== null && c.startIndex < offset && offset < c.endIndex) ?? null;
+      let lo = 0;
+      let hi = node.childCount - 1;
+      let candidate: Node | null = null;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const c = node.child(mid);
+        if (c !== null && c.startIndex < offset) {
+          candidate = c;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (candidate === null || offset >= candidate.endIndex) return false;
+      node = candidate;
     }
-    return false;
   }
 }
 

@@ -439,13 +439,17 @@ export function analyseLoop(loop: ts.Node, fn: ts.FunctionLikeDeclaration): Anal
 }
 
 /** Does the file use `name` as an identifier anywhere (comments and strings do not count)? */
+const namesUsed = new WeakMap<ts.SourceFile, Set<string>>();
 export function usesName(sf: ts.SourceFile, name: string): boolean {
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (n.kind === SK.Identifier && (n as ts.Identifier).text === name) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return found;
+  let names = namesUsed.get(sf);
+  if (!names) {
+    const found = new Set<string>();
+    const visit = (n: ts.Node): void => {
+      if (n.kind === SK.Identifier) found.add((n as ts.Identifier).text);
+      else ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    namesUsed.set(sf, (names = found));
+  }
+  return names.has(name);
 }
