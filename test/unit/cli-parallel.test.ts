@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../server/src/cli/main';
 import type { JsonReport } from '../../server/src/cli/formats/json';
+import { defaultJobs } from '../../server/src/cli/parallel';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -181,6 +182,10 @@ describe('loopguard check --jobs', () => {
     } finally {
       delete process.env.LOOPGUARD_CLI_FAULT_INJECT;
     }
+  });
+
+  it('defaults to one thread below four cores, then one per core up to eight', () => {
+    assert.deepEqual([1, 2, 3, 4, 6, 8, 64].map((cores) => defaultJobs(cores)), [1, 1, 1, 4, 6, 8, 8]);
   });
 
   it('rejects a --jobs that is not a whole number of 1 or more', async () => {

@@ -56,7 +56,7 @@ import { formatJson } from './formats/json';
 import { formatJunit } from './formats/junit';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
-import { defaultJobs, fileConfig, fileJobRunner, MAX_DEFAULT_JOBS, Pool, sameAnswers, textHash, worthParallel, type WorkerOutcome, type WorkerSetup } from './parallel';
+import { defaultJobs, fileConfig, fileJobRunner, MAX_DEFAULT_JOBS, MIN_DEFAULT_PARALLEL_CORES, Pool, sameAnswers, textHash, worthParallel, type WorkerOutcome, type WorkerSetup } from './parallel';
 import { SUPPORTED_EXTENSIONS } from '../frontends';
 import { countBySeverity, exitCodeFor, type FileReport, type RunReport } from './report';
 import { LineIndex } from '../engine/text';
@@ -81,9 +81,9 @@ Options for check:
   --config <file>              use this project file (loopguard.json, pyproject.toml, package.json)
                                for every file instead of each file's nearest one
   --isolated                   ignore project files: only the defaults and the flags apply
-  --jobs <n>                   worker threads that parse and analyse (default: the cores available,
-                               at most ${MAX_DEFAULT_JOBS}); 1 keeps everything on one thread. Small inputs
-                               (under ~50 files or ~600 kB) always run on one thread
+  --jobs <n>                   threads that parse and analyse (default: one per core, at most ${MAX_DEFAULT_JOBS},
+                               on machines with ${MIN_DEFAULT_PARALLEL_CORES} cores or more; otherwise 1). Inputs under
+                               ~50 files or ~1 MB always run on one thread
   --no-color                   plain text output
   -h, --help                   show this help
   -v, --version                print the version
