@@ -32,13 +32,19 @@ function stableJson(out: string): string {
   return JSON.stringify(report, null, 2);
 }
 
-/** Both formats, both ways: identical output and exit code. Returns the --jobs 1 JSON for further checks. */
-async function assertSameOutput(cwd: string, jobs: number, ...targets: string[]): Promise<JsonReport> {
+/**
+ * Both ways: identical JSON, stderr and exit code; with `sarif`, identical SARIF too. The formats are
+ * written from the same results, so SARIF is compared once (the examples) rather than for every case:
+ * each run with workers costs about a second of worker start-up under tsx.
+ * Returns the --jobs 1 JSON for further checks.
+ */
+async function assertSameOutput(cwd: string, jobs: number, targets: string[], sarif = false): Promise<JsonReport> {
   const oneJson = await run(cwd, 'check', ...targets, '--format', 'json', '--jobs', '1');
   const manyJson = await run(cwd, 'check', ...targets, '--format', 'json', '--jobs', String(jobs));
   assert.equal(manyJson.code, oneJson.code, `exit code, --jobs ${jobs} vs 1`);
   assert.equal(stableJson(manyJson.out), stableJson(oneJson.out));
   assert.equal(manyJson.err, oneJson.err);
+  if (!sarif) return JSON.parse(oneJson.out) as JsonReport;
   const oneSarif = await run(cwd, 'check', ...targets, '--format', 'sarif', '--jobs', '1');
   const manySarif = await run(cwd, 'check', ...targets, '--format', 'sarif', '--jobs', String(jobs));
   assert.equal(manySarif.code, oneSarif.code);
@@ -92,8 +98,8 @@ describe('loopguard check --jobs', () => {
     }
   });
 
-  it('gives the in-process output on the examples', async () => {
-    const report = await assertSameOutput(ROOT, 2, 'examples');
+  it('gives the in-process output on the examples, in JSON and SARIF', async () => {
+    const report = await assertSameOutput(ROOT, 2, ['examples'], true);
     assert.ok(report.findings.length > 5, 'the examples have findings');
     assert.ok(new Set(report.findings.map((f) => f.file)).size >= 4);
   });
@@ -107,17 +113,17 @@ describe('loopguard check --jobs', () => {
     }
     assert.ok(dirs.length >= 10, `found ${dirs.length} workspaces`);
     // one run over all of them (a worker per run costs a second under tsx): each folder is a root of the model
-    const report = await assertSameOutput(ROOT, 2, ...dirs);
+    const report = await assertSameOutput(ROOT, 2, dirs);
     assert.ok(new Set(report.findings.map((f) => f.file.split('/').slice(0, 4).join('/'))).size >= 10, 'most workspaces have findings');
     // a worker holding one whole workspace: its chain fixes depend on files only the main thread knows
     const chain = dirs.find((d) => d.endsWith('chain-async-ts.workspace'));
     assert.ok(chain);
-    await assertSameOutput(path.join(ROOT, chain), 2, '.');
+    await assertSameOutput(path.join(ROOT, chain), 2, ['.']);
   });
 
   it('finds a blocking helper of one file in callers that other threads analysed', async () => {
     const dir = folder(generatedProject());
-    const report = await assertSameOutput(dir, 3, '.');
+    const report = await assertSameOutput(dir, 3, ['.']);
     const callers = report.findings.filter((f) => f.file.startsWith('src/callers/') && f.rule === 'blocking-call-in-async');
     assert.equal(callers.length, 60);
     assert.equal(report.findings.filter((f) => f.file.startsWith('py/app') && f.rule === 'blocking-call-in-async').length, 10);
