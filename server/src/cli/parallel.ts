@@ -24,7 +24,7 @@ import type { AnalysisResult, Engine } from '../engine/engine';
 import { projectFactsFor } from '../engine/project';
 import { findProjectConfig, readProjectFile, type ProjectConfig } from '../engine/project-config';
 import type { FileFacts } from '../engine/workspace/facts';
-import { answerText, diskHost, QUERIES, Workspace } from '../engine/workspace/workspace';
+import { answerText, diskHost, queryView, Workspace } from '../engine/workspace/workspace';
 
 /** Threads used by default on a machine with at least MIN_DEFAULT_PARALLEL_CORES cores: one per core, at most this many. */
 export const MAX_DEFAULT_JOBS = 8;
@@ -142,23 +142,13 @@ export function sameAnswers(workspace: Workspace, questions: readonly Question[]
 export function recorder(workspace: Workspace): { workspace: Workspace; questions: () => Question[] | undefined } {
   const questions: Question[] = [];
   let unrecordable = false;
-  const view = new Proxy(workspace, {
-    get: (target, prop, receiver) => {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || typeof prop !== 'string' || !QUERIES.has(prop)) return value;
-      const method = value as (...args: unknown[]) => unknown;
-      return (...args: unknown[]) => {
-        const result = method.apply(target, args);
-        if (!unrecordable) {
-          try {
-            questions.push({ method: prop, args: structuredClone(args), answer: answerText(result) });
-          } catch {
-            unrecordable = true;
-          }
-        }
-        return result;
-      };
-    },
+  const view = queryView(workspace, (method, args, answer) => {
+    if (unrecordable) return;
+    try {
+      questions.push({ method, args: structuredClone(args), answer: answerText(answer) });
+    } catch {
+      unrecordable = true;
+    }
   });
   return { workspace: view, questions: () => (unrecordable ? undefined : questions) };
 }

@@ -58,6 +58,30 @@ export function answerText(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)].sort() : v)) ?? '(undefined)';
 }
 
+/**
+ * A view of `workspace` that hands every query asked through it (QUERIES: method name, arguments, answer)
+ * to `onQuery` before returning the answer, with a way to ask the same again later. Everything else passes
+ * through unrecorded.
+ * Workspace.recording() and the CLI's worker threads (cli/parallel.ts) record what an analysis asked with it.
+ */
+export function queryView(
+  workspace: Workspace,
+  onQuery: (method: string, args: unknown[], answer: unknown, askAgain: () => unknown) => void,
+): Workspace {
+  return new Proxy(workspace, {
+    get: (target, prop, receiver) => {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string' || !QUERIES.has(prop)) return value;
+      const method = value as (...args: unknown[]) => unknown;
+      return (...args: unknown[]) => {
+        const answer = method.apply(target, args);
+        onQuery(prop, args, answer, () => method.apply(target, args));
+        return answer;
+      };
+    },
+  });
+}
+
 /** How deep re-exports (`export { f } from './x'`, `export * from`) are followed. */
 export const MAX_REEXPORT_DEPTH = 8;
 
@@ -249,18 +273,9 @@ export class Workspace {
    */
   recording(): { workspace: Workspace; unchanged: () => boolean } {
     const checks: Array<() => boolean> = [];
-    const view = new Proxy(this, {
-      get: (target, prop, receiver) => {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function' || typeof prop !== 'string' || !QUERIES.has(prop)) return value;
-        const method = value as (...args: unknown[]) => unknown;
-        return (...args: unknown[]) => {
-          const result = method.apply(target, args);
-          const answer = answerText(result);
-          checks.push(() => answerText(method.apply(target, args)) === answer);
-          return result;
-        };
-      },
+    const view = queryView(this, (_method, _args, answer, askAgain) => {
+      const text = answerText(answer);
+      checks.push(() => answerText(askAgain()) === text);
     });
     return { workspace: view, unchanged: () => checks.every((check) => check()) };
   }
