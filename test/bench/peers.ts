@@ -7,7 +7,8 @@
 //          configuration. Tools: `loopguard check --format json` (all rules, defaults); ESLint with only
 //          `n/no-sync` and `no-await-in-loop` (a flat config written next to the copy, passed with `-c`,
 //          @typescript-eslint/parser for `.ts`, no cache); oxlint with only `node/no-sync` and
-//          `eslint/no-await-in-loop` (a `.oxlintrc.json`, default threads); parse-only with TypeScript's
+//          `eslint/no-await-in-loop` (a `.oxlintrc.json`, default threads; installed on first use into
+//          ~/.cache/loopguard-bench, see oxlintBin); parse-only with TypeScript's
 //          `createSourceFile` (reading every file, as the linters do).
 //   Python: the CPython standard library (the bench corpus' walk), Loopguard's CLI; Ruff's WASM build
 //          (`@astral-sh/ruff-wasm-nodejs`, `select: ['ASYNC']`, `Workspace.check` per file in a Node child
@@ -237,6 +238,30 @@ const resolve = (id: string) => require.resolve(id, { paths: [ROOT] });
 /** A file of an installed package that its `exports` do not list (the CLIs' bin scripts). */
 const packageFile = (...parts: string[]) => path.join(ROOT, 'node_modules', ...parts);
 
+const OXLINT_VERSION = '1.94.0';
+
+/**
+ * oxlint's launcher, installed on first use into ~/.cache/loopguard-bench (pinned). It is not a
+ * devDependency: its native binary comes in one optional package per platform, the registry these
+ * machines reach has only the Linux glibc ones, and a lockfile that lacks the others fails `npm ci`.
+ * Undefined when the install fails (the tool is then reported as failed, the run goes on).
+ */
+function oxlintBin(): string | undefined {
+  const prefix = path.join(os.homedir(), '.cache', 'loopguard-bench', `oxlint-${OXLINT_VERSION}`);
+  const bin = path.join(prefix, 'node_modules', 'oxlint', 'bin', 'oxlint');
+  if (fs.existsSync(bin)) return bin;
+  fs.mkdirSync(prefix, { recursive: true });
+  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, `oxlint@${OXLINT_VERSION}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (r.status !== 0 || !fs.existsSync(bin)) {
+    process.stderr.write(`oxlint ${OXLINT_VERSION} could not be installed into ${prefix}:\n${r.stderr}\n`);
+    return undefined;
+  }
+  return bin;
+}
+
 function countBy(items: readonly string[]): string {
   const m = new Map<string, number>();
   for (const i of items) m.set(i, (m.get(i) ?? 0) + 1);
@@ -348,7 +373,7 @@ function oxlint(dir: string, config: string): Tool {
     language: 'JS/TS',
     name: 'oxlint (node/no-sync, no-await-in-loop)',
     kind: 'peer',
-    argv: [node, packageFile('oxlint', 'bin', 'oxlint'), '-c', config, '--format', 'json', dir],
+    argv: [node, oxlintBin() ?? 'oxlint-not-installed', '-c', config, '--format', 'json', dir],
     cwd: dir,
     okExits: [0, 1],
     read: (r) => {
