@@ -54,7 +54,8 @@ describe('loopguard check with project files', () => {
       }),
       'src/app.py': PY,
       'tests/test_app.py': PY,
-      'web/package.json': JSON.stringify({ name: 'web', loopguard: { rules: { [RULE]: 'info' } } }),
+      // testFiles []: what is asserted for web/tests/ is that the root file's override does not reach it
+      'web/package.json': JSON.stringify({ name: 'web', loopguard: { rules: { [RULE]: 'info' }, testFiles: [] } }),
       'web/src/load.ts': TS,
       'web/tests/load.ts': TS, // the root file's override does not reach here: web/ has its own file
     });
@@ -134,6 +135,26 @@ describe('loopguard check with project files', () => {
     assert.equal(lines.length, 2, err);
     assert.ok(lines[0].startsWith(`loopguard: ${path.join(dir, 'bad', 'loopguard.json')}: /rules/${RULE}: `), lines[0]);
     assert.ok(lines[1].startsWith('loopguard: bad/loopguard.json is ignored'), lines[1]);
+  });
+
+  it('test files get no blocking finding by default; loopguard.json {"testFiles": []} and an override bring it back', async () => {
+    const JS = "const fs = require('node:fs');\nasync function main() {\n  fs.readFileSync('x');\n}\nmodule.exports = { main };\n";
+    const dir = workspace({ 'test/a.test.js': JS, 'test/helper.js': JS, 'src/a.js': JS, 'tests/test_b.py': PY });
+    assert.deepEqual((await findings(dir)).list, [`src/a.js ${RULE} warning`]);
+    // the default globs are relative to the working directory when no project file governs the file:
+    // from inside test/, helper.js is not under a test folder (a.test.js still is a test by its name)
+    assert.deepEqual((await findings(path.join(dir, 'test'))).list, [`helper.js ${RULE} warning`]);
+    // --rule makes the rule an error for application code; test files stay quiet
+    assert.deepEqual((await findings(dir, '--rule', `${RULE}=error`)).list, [`src/a.js ${RULE} error`]);
+    fs.writeFileSync(path.join(dir, 'loopguard.json'), JSON.stringify({ testFiles: [] }));
+    assert.deepEqual((await findings(dir)).list, [`src/a.js ${RULE} warning`, `test/a.test.js ${RULE} warning`, `test/helper.js ${RULE} warning`, `tests/test_b.py ${RULE} warning`]);
+    fs.writeFileSync(path.join(dir, 'loopguard.json'), JSON.stringify({ overrides: [{ files: ['tests/**'], rules: { [RULE]: 'hint' } }] }));
+    assert.deepEqual((await findings(dir)).list, [`src/a.js ${RULE} warning`, `tests/test_b.py ${RULE} hint`]);
+    // --config carries testFiles for every file, relative to its own folder
+    fs.rmSync(path.join(dir, 'loopguard.json'));
+    fs.mkdirSync(path.join(dir, 'ci'));
+    fs.writeFileSync(path.join(dir, 'ci', 'all.json'), JSON.stringify({ testFiles: [] }));
+    assert.equal((await findings(dir, '--config', 'ci/all.json')).list.length, 4);
   });
 
   it('bad JSON in a --config file is exit 2 with line and column, and nothing is analysed', async () => {

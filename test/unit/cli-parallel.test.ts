@@ -112,8 +112,12 @@ describe('loopguard check --jobs', () => {
       for (const d of fs.readdirSync(ruleDir)) if (d.endsWith('.workspace')) dirs.push(path.relative(ROOT, path.join(ruleDir, d)));
     }
     assert.ok(dirs.length >= 10, `found ${dirs.length} workspaces`);
+    // run from the repository root, every fixture is under test/: a test file by default, with no
+    // blocking or CPU-loop findings. {"testFiles": []} keeps them analysed as the fixtures mean
+    const config = path.join(folder({ 'loopguard.json': JSON.stringify({ testFiles: [] }) }), 'loopguard.json');
     // one run over all of them (a worker per run costs a second under tsx): each folder is a root of the model
-    const report = await assertSameOutput(ROOT, 2, dirs);
+    const report = await assertSameOutput(ROOT, 2, [...dirs, '--config', config]);
+    assert.ok(report.findings.some((f) => f.rule === 'blocking-call-in-async'), 'blocking findings in the fixtures');
     assert.ok(new Set(report.findings.map((f) => f.file.split('/').slice(0, 4).join('/'))).size >= 10, 'most workspaces have findings');
     // a worker holding one whole workspace: its chain fixes depend on files only the main thread knows
     const chain = dirs.find((d) => d.endsWith('chain-async-ts.workspace'));

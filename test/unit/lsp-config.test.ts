@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   ConfigurationRequest,
   DiagnosticSeverity,
+  DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   DidChangeWorkspaceFoldersNotification,
   FileChangeType,
@@ -49,6 +50,9 @@ describe('configuration over the language server protocol', () => {
     'c/loopguard.json': JSON.stringify({ rules: { [RULE]: 'loud' } }),
     'c/one.py': PY,
     'c/two.py': PY,
+    // folder D: neither settings nor a project file: the default test file globs
+    'd/test/app.py': PY,
+    'd/src/app.py': PY,
   });
   const folder = (name: string) => path.join(root, name);
   /** settings per workspace folder, answered by scopeUri like VS Code does */
@@ -56,6 +60,7 @@ describe('configuration over the language server protocol', () => {
     a: { rules: { [RULE]: 'info' }, overrides: [{ files: ['tests/**'], rules: { [RULE]: 'off' } }] },
     b: {},
     c: {},
+    d: {},
   };
 
   before(async () => {
@@ -71,7 +76,7 @@ describe('configuration over the language server protocol', () => {
       }),
     );
     await client.connection.sendNotification(DidChangeWorkspaceFoldersNotification.type, {
-      event: { added: ['a', 'b', 'c'].map((f) => ({ uri: uriOf(folder(f)), name: f })), removed: [] },
+      event: { added: ['a', 'b', 'c', 'd'].map((f) => ({ uri: uriOf(folder(f)), name: f })), removed: [] },
     });
   });
 
@@ -90,6 +95,26 @@ describe('configuration over the language server protocol', () => {
 
   it('announces workspace folder support', () => {
     assert.deepEqual(client.initializeResult?.capabilities.workspace?.workspaceFolders, { supported: true, changeNotifications: true });
+  });
+
+  // before the other folders' documents are opened: the configuration change re-analyses only folder D's
+  it('a document under test/ gets no blocking finding by default; with loopguard.testFiles [] it does', async () => {
+    const testFile = path.join(folder('d'), 'test', 'app.py');
+    assert.deepEqual(severities(await open(testFile)), []);
+    assert.deepEqual(severities(await open(path.join(folder('d'), 'src', 'app.py'))), [[RULE, DiagnosticSeverity.Warning]]);
+    const u = uriOf(testFile);
+    const mark = client.diagnostics.mark();
+    settingsByFolder.d = { testFiles: [] };
+    try {
+      await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+      const again = await client.diagnostics.next(`diagnostics for ${u} with testFiles []`, (p) => p.uri === u && p.diagnostics.length > 0, mark);
+      assert.deepEqual(severities(again.diagnostics), [[RULE, DiagnosticSeverity.Warning]]);
+      // the other open document of the change is published too before the next test marks its start
+      const src = uriOf(path.join(folder('d'), 'src', 'app.py'));
+      await client.diagnostics.next(`diagnostics for ${src} after the change`, (p) => p.uri === src, mark);
+    } finally {
+      settingsByFolder.d = {};
+    }
   });
 
   it('settings per folder: folder A\'s rules and its overrides glob, relative to folder A', async () => {

@@ -173,7 +173,14 @@ const WORKSPACE_SAFE_SETTINGS: Record<string, string> = {
   'loopguard.overrides': 'globs selecting workspace files that get other severities; nothing is read or run from them',
   'loopguard.workspaceDiagnostics': 'a boolean',
   'loopguard.configurationPreference': 'an enum',
+  'loopguard.testFiles': 'globs selecting workspace files as test code (fewer findings there); nothing is read or run from them',
 };
+
+/**
+ * Settings whose name says "files" but whose value is globs matched against workspace paths: the name
+ * check does not apply to them, the description check still does, and they must be arrays of strings.
+ */
+const GLOB_LIST_SETTINGS: readonly string[] = ['loopguard.testFiles'];
 
 const PATH_LIKE_NAME = /(Path|Paths|File|Files|Dir|Dirs|Directory|Folder|Command|Cmd|Executable|Exe|Interpreter|Binary|Script|Program|Cwd|Url|Uri|Module|Plugin|Plugins)$/;
 const PATH_LIKE_TEXT = [
@@ -187,7 +194,8 @@ const PATH_LIKE_TEXT = [
 
 /** Why a setting looks like it points at a file, folder, command or program; undefined when it does not. */
 function pathLike(key: string, schema: SettingSchema): string | undefined {
-  if (PATH_LIKE_NAME.test(key)) return `its name ${key}`;
+  const globList = GLOB_LIST_SETTINGS.includes(key) && schema.type === 'array' && schema.items?.type === 'string';
+  if (PATH_LIKE_NAME.test(key) && !globList) return `its name ${key}`;
   const texts: string[] = [];
   const walk = (s: SettingSchema | undefined): string | undefined => {
     if (!s) return undefined;
@@ -238,6 +246,8 @@ describe('package.json: untrusted workspaces', () => {
       ['loopguard.tools', { type: 'object', properties: { node: { type: 'string', description: 'The file path of node.' } } }],
     ];
     for (const [key, schema] of flagged) assert.ok(pathLike(key, schema), key);
+    // the glob-list exemption covers arrays of globs only, not a string that could be a path
+    assert.ok(pathLike('loopguard.testFiles', { type: 'string', markdownDescription: 'Globs of test code.' }), 'loopguard.testFiles as a string');
     for (const key of Object.keys(WORKSPACE_SAFE_SETTINGS)) assert.equal(pathLike(key, properties[key]), undefined, key);
   });
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { configForFile, resolveSettings, type Settings } from '../../server/src/engine/config';
+import { configForFile, DEFAULT_TEST_FILES, resolveSettings, type Settings } from '../../server/src/engine/config';
 import {
   CONFIGURABLE_RULE_IDS,
   OVERRIDE_SCHEMA,
@@ -272,6 +272,8 @@ describe('globs', () => {
 describe('configuration of one file', () => {
   const dir = tree({
     'loopguard.json': JSON.stringify({
+      // these cases are about overrides under tests/: the test-file default is in its own describe below
+      testFiles: [],
       rules: { [RULE]: 'error' },
       cpuLoopThreshold: 5000,
       exclude: ['vendor/**'],
@@ -405,5 +407,123 @@ describe('package.json settings of the configuration model', () => {
     assert.deepEqual(project?.problems, []);
     const fc = configForFile({ fileName: path.join(dir, 'a.py'), settings: editor(), settingsBase: undefined, project });
     assert.equal(fc.config.severities['unused-suppression'], 'off');
+  });
+});
+
+describe('test files: blocking and CPU-loop findings off by default', () => {
+  const RACE = 'race-across-await';
+  const SHARED = 'unsynchronized-shared-state';
+  const dir = tree({});
+  /** `settingsBase` null: no workspace folder */
+  const at = (rel: string, settings: Settings = editor(), project?: ProjectConfig, settingsBase: string | null = dir) =>
+    configForFile({ fileName: path.join(dir, ...rel.split('/')), settings, settingsBase: settingsBase ?? undefined, project }).config.severities;
+
+  for (const [rel, isTest] of [
+    ['test/x.ts', true],
+    ['src/a.test.ts', true],
+    ['pkg/tests/t.py', true],
+    ['conftest.py', true],
+    ['pkg/conftest.py', true],
+    ['src/__tests__/a.js', true],
+    ['src/__mocks__/fs.js', true],
+    ['web/a.spec.mjs', true],
+    ['pkg/test_io.py', true],
+    ['pkg/io_test.py', true],
+    ['src/latest/x.ts', false],
+    ['contest.py', false],
+    ['src/attest.py', false],
+    ['testing/a.js', false],
+    ['src/test_utils/x.py', false],
+  ] as const) {
+    it(`${rel} ${isTest ? 'is' : 'is not'} a test file by default`, () => {
+      assert.equal(matchesAny(rel, DEFAULT_TEST_FILES), isTest);
+      const sev = at(rel);
+      assert.equal(sev[RULE], isTest ? 'off' : 'warning');
+      assert.equal(sev[CPU], isTest ? 'off' : 'warning');
+      // races and shared state still run in tests: they are flakiness there
+      assert.equal(sev[RACE], at('src/app.ts')[RACE]);
+      assert.notEqual(sev[RACE], 'off');
+      assert.notEqual(sev[SHARED], 'off');
+    });
+  }
+
+  it('loopguard.rules does not re-enable the rules in test files; an override matching the file does', () => {
+    assert.equal(at('test/x.ts', editor({ rules: { [RULE]: 'error' } }))[RULE], 'off');
+    assert.equal(at('src/x.ts', editor({ rules: { [RULE]: 'error' } }))[RULE], 'error');
+    const s = editor({ rules: { [RULE]: 'error' }, overrides: [{ files: ['test/e2e/**'], rules: { [RULE]: 'info' } }] });
+    assert.equal(at('test/e2e/a.ts', s)[RULE], 'info');
+    assert.equal(at('test/e2e/a.ts', s)[CPU], 'off', 'only the rule the override sets');
+    assert.equal(at('test/unit/a.ts', s)[RULE], 'off', 'the override does not match this file');
+  });
+
+  it('testFiles: [] switches the behaviour off; a custom list replaces the default', () => {
+    assert.equal(at('test/x.ts', editor({ testFiles: [] }))[RULE], 'warning');
+    const custom = editor({ testFiles: ['spec/**'] });
+    assert.equal(at('spec/a.ts', custom)[RULE], 'off');
+    assert.equal(at('test/x.ts', custom)[RULE], 'warning');
+  });
+
+  it('editor globs are relative to the workspace folder; without a folder or project file no file is a test file', () => {
+    assert.equal(at('pkg/src/a.ts', editor({ testFiles: ['src/**'] }), undefined, path.join(dir, 'pkg'))[RULE], 'off');
+    assert.equal(at('pkg/src/a.ts', editor({ testFiles: ['src/**'] }), undefined, dir)[RULE], 'warning');
+    assert.equal(at('test/x.ts', editor(), undefined, null)[RULE], 'warning');
+  });
+
+  it('a project file: its testFiles relative to its folder, its overrides re-enable, precedence as every key', () => {
+    const root = tree({
+      'pkg/loopguard.json': JSON.stringify({
+        testFiles: ['checks/**'],
+        rules: { [RULE]: 'error' },
+        overrides: [{ files: ['checks/io/**'], rules: { [CPU]: 'hint' } }],
+      }),
+      'plain/loopguard.json': JSON.stringify({ rules: { [RULE]: 'error' } }),
+    });
+    const pkg = findProjectConfig(path.join(root, 'pkg', 'a.py'));
+    const plain = findProjectConfig(path.join(root, 'plain', 'a.py'));
+    const sev = (rel: string, settings: Settings = editor(), project = pkg) =>
+      configForFile({ fileName: path.join(root, ...rel.split('/')), settings, settingsBase: root, project }).config.severities;
+    assert.equal(sev('pkg/checks/a.py')[RULE], 'off', 'the project file\'s globs, relative to pkg/');
+    assert.equal(sev('pkg/tests/a.py')[RULE], 'error', 'its list replaces the default');
+    assert.equal(sev('pkg/checks/io/a.py')[CPU], 'hint', 'its override re-enables');
+    assert.equal(sev('pkg/checks/io/a.py')[RULE], 'off');
+    // the default list, relative to the project file's folder
+    assert.equal(sev('plain/tests/a.py', editor(), plain)[RULE], 'off');
+    assert.equal(sev('plain/src/a.py', editor(), plain)[RULE], 'error');
+    // editorFirst: an editor list (not the default) wins; filesystemFirst: the project file's
+    const editorList = { testFiles: ['pkg/tests/**'] };
+    assert.equal(sev('pkg/tests/a.py', editor(editorList))[RULE], 'off', 'the editor list, relative to the workspace folder');
+    assert.equal(sev('pkg/checks/a.py', editor(editorList))[RULE], 'error');
+    assert.equal(sev('pkg/checks/a.py', editor({ ...editorList, configurationPreference: 'filesystemFirst' }))[RULE], 'off');
+    assert.equal(sev('pkg/tests/a.py', editor({ ...editorList, configurationPreference: 'filesystemFirst' }))[RULE], 'error');
+    // the editor list equal to the default counts as not set (clients send defaults): the file speaks
+    assert.equal(sev('pkg/tests/a.py', editor({ testFiles: [...DEFAULT_TEST_FILES] }))[RULE], 'error');
+    // an editor override re-enables over the project file's list too
+    const reenable = editor({ overrides: [{ files: ['pkg/checks/**'], rules: { [RULE]: 'hint' } }] });
+    assert.equal(sev('pkg/checks/a.py', reenable)[RULE], 'hint');
+  });
+
+  it('loopguard.testFiles: invalid values are named and the default applies', () => {
+    for (const bad of ['tests/**', [1], [''], ['/abs/**'], ['a\\b'], ['../x/**']]) {
+      const { settings, problems } = resolveSettings({ testFiles: bad });
+      assert.deepEqual(settings.testFiles, [...DEFAULT_TEST_FILES], JSON.stringify(bad));
+      assert.equal(problems.length, 1, JSON.stringify(bad));
+      assert.match(problems[0], /^loopguard\.testFiles[ [:]/);
+    }
+    assert.deepEqual(resolveSettings({ testFiles: ['spec/**'] }).settings.testFiles, ['spec/**']);
+  });
+
+  it('a project file\'s testFiles: bad type and bad globs at their pointers, and the file is ignored', () => {
+    const a = tree({ 'loopguard.json': JSON.stringify({ testFiles: 'tests/**' }) });
+    assert.deepEqual(located(findProjectConfig(path.join(a, 'x.py'))), [['loopguard.json', '/testFiles']]);
+    const b = tree({ 'loopguard.json': JSON.stringify({ testFiles: ['ok/**', '/abs/**', 3, '../up'] }) });
+    const cfg = findProjectConfig(path.join(b, 'x.py'));
+    assert.equal(cfg?.data, undefined);
+    assert.deepEqual(located(cfg).sort(), [
+      ['loopguard.json', '/testFiles/1'],
+      ['loopguard.json', '/testFiles/2'],
+      ['loopguard.json', '/testFiles/3'],
+    ]);
+    const c = tree({ 'pyproject.toml': '[tool.loopguard]\ntestFiles = ["C:/x"]\n' });
+    assert.deepEqual(located(findProjectConfig(path.join(c, 'x.py'))), [['pyproject.toml', '/tool/loopguard/testFiles/0']]);
   });
 });

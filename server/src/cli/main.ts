@@ -14,6 +14,9 @@
 // flags on top. A discovered project file that is invalid is reported on stderr and ignored (the run
 // goes on with defaults for its files and the exit code is unaffected); a file named with --config
 // that is invalid is a usage error, since running without the configuration asked for would mislead.
+// Test files (`testFiles`, engine/config) get no blocking or CPU-loop findings by default; the default
+// globs are relative to the project file's folder, or to the working directory for files no project
+// file governs. There is no flag for it: a project file or --config carries `testFiles`.
 //
 // Following calls (engine/workspace): the checked files are analysed with a project model, so a call
 // to a helper that blocks in another file is reported. Its files are those of the folders named (all
@@ -466,13 +469,13 @@ class FileConfigs {
 
   /** A file's configuration without reporting anything: for files the project model reads but the run does not check. */
   quiet(file: string): AnalysisConfig | undefined {
-    const fc = fileConfig(file, this.flags, this.isolated, this.explicit, findProjectConfig);
+    const fc = fileConfig(file, this.flags, this.isolated, this.explicit, findProjectConfig, this.io.cwd);
     return fc.excludedBy === undefined ? fc.config : undefined;
   }
 
   /** What a worker thread needs to compute `quiet` itself (cli/parallel.ts). */
   workerSetup(): Omit<WorkerSetup, 'roots'> {
-    return { flags: this.flags, isolated: this.isolated, explicitConfig: this.explicit?.file };
+    return { flags: this.flags, isolated: this.isolated, explicitConfig: this.explicit?.file, cwd: this.io.cwd };
   }
 
   /** The configuration of a file, or undefined when its project file excludes it. */
@@ -483,7 +486,7 @@ class FileConfigs {
       for (const p of project.problems) this.io.stderr(`loopguard: ${p}\n`);
       this.io.stderr(`loopguard: ${displayPath(this.io.cwd, project.file)} is ignored: its files are analysed with the defaults and the flags\n`);
     }
-    const fc = configForFile({ fileName: file, settings: this.flags, settingsBase: undefined, project });
+    const fc = configForFile({ fileName: file, settings: this.flags, settingsBase: this.io.cwd, project });
     if (fc.excludedBy !== undefined) return undefined;
     if (!this.mixed) {
       if (this.severities === undefined) this.severities = fc.config.severities;

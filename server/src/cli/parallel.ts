@@ -73,10 +73,14 @@ export function worthParallel(files: readonly string[], jobs: number): boolean {
   return false;
 }
 
-/** A file's configuration as the CLI computes it: its project file (or --config's, or none with --isolated), then the flags. */
-export function fileConfig(file: string, flags: Settings, isolated: boolean, explicit: ProjectConfig | undefined, find: (file: string) => ProjectConfig | undefined): FileConfig {
+/**
+ * A file's configuration as the CLI computes it: its project file (or --config's, or none with
+ * --isolated), then the flags. `cwd` plays the workspace folder: the default test file globs are
+ * relative to it for files no project file governs.
+ */
+export function fileConfig(file: string, flags: Settings, isolated: boolean, explicit: ProjectConfig | undefined, find: (file: string) => ProjectConfig | undefined, cwd: string): FileConfig {
   const project = isolated ? undefined : (explicit ?? find(file));
-  return configForFile({ fileName: file, settings: flags, settingsBase: undefined, project });
+  return configForFile({ fileName: file, settings: flags, settingsBase: cwd, project });
 }
 
 export function textHash(text: string): string {
@@ -91,6 +95,8 @@ export interface WorkerSetup {
   isolated: boolean;
   /** --config's file (already validated by the main thread) */
   explicitConfig: string | undefined;
+  /** the run's working directory (fileConfig) */
+  cwd: string;
 }
 
 export interface WorkerJob {
@@ -157,7 +163,7 @@ export function recorder(workspace: Workspace): { workspace: Workspace; question
 export function fileJobRunner(engine: Engine, setup: WorkerSetup): (job: Omit<WorkerJob, 'id'>) => WorkerOutcome {
   const explicit = setup.explicitConfig === undefined ? undefined : readProjectFile(setup.explicitConfig, true);
   const configOf = (file: string) => {
-    const fc = fileConfig(file, setup.flags, setup.isolated, explicit, findProjectConfig);
+    const fc = fileConfig(file, setup.flags, setup.isolated, explicit, findProjectConfig, setup.cwd);
     return fc.excludedBy === undefined ? fc.config : undefined;
   };
   // knows no file: every cross-file question answers "unknown"; its resolvers still cache what they find

@@ -5,7 +5,7 @@
 
 import { buildCatalogue, userEntryProblem, type Catalogue } from './catalogue';
 import type { Severity, SeveritySetting } from './finding';
-import { matchesAny, relativePath, validateOverrideList, type OverrideConfig, type ProjectConfig } from './project-config';
+import { globProblem, matchesAny, relativePath, validateOverrideList, type OverrideConfig, type ProjectConfig } from './project-config';
 import { RULES, RULE_IDS } from '../rules/registry';
 import { UNUSED_SUPPRESSION, UNUSED_SUPPRESSION_DEFAULT } from './suppression';
 
@@ -13,6 +13,26 @@ import { UNUSED_SUPPRESSION, UNUSED_SUPPRESSION_DEFAULT } from './suppression';
 const CONFIGURABLE_IDS: readonly string[] = [...RULE_IDS, UNUSED_SUPPRESSION];
 
 export type { OverrideConfig } from './project-config';
+
+/**
+ * Test code: blocking and CPU-heavy work there is deliberate and harmless (tests run one at a time),
+ * and on real packages most such findings are in tests. Races and shared state still count there:
+ * in tests they are flakiness.
+ */
+export const DEFAULT_TEST_FILES: readonly string[] = Object.freeze([
+  '**/test/**',
+  '**/tests/**',
+  '**/__tests__/**',
+  '**/__mocks__/**',
+  '**/*.test.*',
+  '**/*.spec.*',
+  '**/test_*.py',
+  '**/*_test.py',
+  '**/conftest.py',
+]);
+
+/** The rules that are off in test files unless an `overrides` entry matching the file sets their severity. */
+export const TEST_FILE_EXEMPT_RULES: readonly string[] = ['blocking-call-in-async', 'cpu-loop-on-event-loop'];
 
 /** How editor settings and project files combine (the Ruff extension's `configurationPreference`). */
 export type ConfigurationPreference = 'editorFirst' | 'filesystemFirst' | 'editorOnly';
@@ -29,6 +49,8 @@ export interface Settings {
   cpuHeavyApis: unknown[];
   /** settings for files matching globs, relative to the workspace folder; later entries win */
   overrides: OverrideConfig[];
+  /** globs of test files (relative as `overrides`): TEST_FILE_EXEMPT_RULES are off there; [] switches this off */
+  testFiles: string[];
   /** whether editor settings or project files win where both set something */
   configurationPreference: ConfigurationPreference;
   /** files longer than this many characters are skipped with a message */
@@ -51,6 +73,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   blockingApis: [],
   cpuHeavyApis: [],
   overrides: [],
+  testFiles: DEFAULT_TEST_FILES as string[],
   configurationPreference: 'editorFirst',
   maxFileSize: 4_000_000,
   timeBudgetMs: 500,
@@ -67,6 +90,7 @@ export const SETTINGS_SCHEMA = {
   blockingApis: { type: 'array', default: [] },
   cpuHeavyApis: { type: 'array', default: [] },
   overrides: { type: 'array', default: [] },
+  testFiles: { type: 'array', default: [...DEFAULT_TEST_FILES] },
   configurationPreference: { type: 'string', default: DEFAULT_SETTINGS.configurationPreference },
   maxFileSize: { type: 'number', default: DEFAULT_SETTINGS.maxFileSize },
   timeBudgetMs: { type: 'number', default: DEFAULT_SETTINGS.timeBudgetMs },
@@ -90,7 +114,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Validates raw settings (from `workspace/configuration` or a config file). */
 export function resolveSettings(raw: unknown): ResolvedSettings {
   const problems: string[] = [];
-  const settings: Settings = { ...DEFAULT_SETTINGS, rules: {}, blockingApis: [], cpuHeavyApis: [], overrides: [] };
+  const settings: Settings = { ...DEFAULT_SETTINGS, rules: {}, blockingApis: [], cpuHeavyApis: [], overrides: [], testFiles: [...DEFAULT_TEST_FILES] };
   if (raw === undefined || raw === null) return { settings, problems };
   if (!isRecord(raw)) return { settings, problems: ['loopguard settings must be an object; using defaults'] };
 
@@ -129,6 +153,16 @@ export function resolveSettings(raw: unknown): ResolvedSettings {
     const errors = validateOverrideList(raw.overrides);
     if (errors.length === 0) settings.overrides = raw.overrides as OverrideConfig[];
     else for (const [pointer, what] of errors) problems.push(`loopguard.overrides${pointer.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}: ${what}; loopguard.overrides ignored`);
+  }
+  if (raw.testFiles !== undefined) {
+    const v = raw.testFiles;
+    const problem = !Array.isArray(v)
+      ? `must be an array of globs; got ${JSON.stringify(v)}`
+      : v
+          .map((g, i) => (typeof g !== 'string' || g.length === 0 ? `[${i}] must be a non-empty string; got ${JSON.stringify(g)}` : globProblem(g) ? `[${i}] ${globProblem(g)}; got ${JSON.stringify(g)}` : undefined))
+          .find((p) => p !== undefined);
+    if (problem === undefined) settings.testFiles = [...(v as string[])];
+    else problems.push(`loopguard.testFiles${problem.startsWith('[') ? '' : ' '}${problem}; using the default test file globs`);
   }
   if (raw.configurationPreference !== undefined) {
     const v = raw.configurationPreference;
@@ -194,6 +228,10 @@ export function isSeverity(s: SeveritySetting): s is Severity {
 /** What one source (editor settings, a project file) says for one file once its overrides applied. */
 interface Layer {
   rules: Record<string, SeveritySetting>;
+  /** the severities that matching `overrides` entries set: they alone re-enable TEST_FILE_EXEMPT_RULES in test files */
+  overrideRules: Record<string, SeveritySetting>;
+  /** the source's test file globs and the folder they are relative to, when the source sets them */
+  testFiles?: { globs: readonly string[]; base: string | undefined };
   blockingApis: readonly unknown[];
   cpuHeavyApis: readonly unknown[];
   cpuLoopThreshold?: number;
@@ -203,6 +241,7 @@ interface Layer {
 
 interface LayerSource {
   rules?: Record<string, SeveritySetting>;
+  testFiles?: readonly string[];
   overrides?: readonly OverrideConfig[];
   blockingApis?: readonly unknown[];
   cpuHeavyApis?: readonly unknown[];
@@ -211,9 +250,12 @@ interface LayerSource {
   skipGenerated?: boolean;
 }
 
-function layerFor(source: LayerSource, relPath: string | undefined): Layer {
+/** `base` is the folder the source's globs are relative to; `relPath` the file relative to it. */
+function layerFor(source: LayerSource, base: string | undefined, relPath: string | undefined): Layer {
   const layer: Layer = {
     rules: { ...source.rules },
+    overrideRules: {},
+    ...(source.testFiles !== undefined ? { testFiles: { globs: source.testFiles, base } } : {}),
     blockingApis: source.blockingApis ?? [],
     cpuHeavyApis: source.cpuHeavyApis ?? [],
     ...(source.cpuLoopThreshold !== undefined ? { cpuLoopThreshold: source.cpuLoopThreshold } : {}),
@@ -224,6 +266,7 @@ function layerFor(source: LayerSource, relPath: string | undefined): Layer {
   for (const o of source.overrides ?? []) {
     if (!matchesAny(relPath, o.files) || matchesAny(relPath, o.excludeFiles)) continue;
     Object.assign(layer.rules, o.rules);
+    Object.assign(layer.overrideRules, o.rules);
     if (o.cpuLoopThreshold !== undefined) layer.cpuLoopThreshold = o.cpuLoopThreshold;
     if (o.pythonFreeThreaded !== undefined) layer.pythonFreeThreaded = o.pythonFreeThreaded;
   }
@@ -234,10 +277,11 @@ function layerFor(source: LayerSource, relPath: string | undefined): Layer {
  * Editor settings as a layer: only what the user set counts. Clients send every setting with its
  * default filled in, so a value equal to the default counts as not set (and lets the project file speak).
  */
-function editorLayer(settings: Settings, relPath: string | undefined): Layer {
+function editorLayer(settings: Settings, base: string | undefined, relPath: string | undefined): Layer {
   return layerFor(
     {
       rules: settings.rules,
+      ...(!sameGlobs(settings.testFiles, DEFAULT_TEST_FILES) ? { testFiles: settings.testFiles } : {}),
       overrides: settings.overrides,
       blockingApis: settings.blockingApis,
       cpuHeavyApis: settings.cpuHeavyApis,
@@ -245,8 +289,13 @@ function editorLayer(settings: Settings, relPath: string | undefined): Layer {
       ...(settings.pythonFreeThreaded !== DEFAULT_SETTINGS.pythonFreeThreaded ? { pythonFreeThreaded: settings.pythonFreeThreaded } : {}),
       ...(settings.skipGenerated !== DEFAULT_SETTINGS.skipGenerated ? { skipGenerated: settings.skipGenerated } : {}),
     },
+    base,
     relPath,
   );
+}
+
+function sameGlobs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((g, i) => g === b[i]);
 }
 
 /** `first` wins where both set a rule or a value; catalogue entries of `first` come later, so they win on the same name. */
@@ -254,8 +303,11 @@ function combine(first: Layer, second: Layer): Layer {
   const threshold = first.cpuLoopThreshold ?? second.cpuLoopThreshold;
   const freeThreaded = first.pythonFreeThreaded ?? second.pythonFreeThreaded;
   const skipGenerated = first.skipGenerated ?? second.skipGenerated;
+  const testFiles = first.testFiles ?? second.testFiles;
   return {
     rules: { ...second.rules, ...first.rules },
+    overrideRules: { ...second.overrideRules, ...first.overrideRules },
+    ...(testFiles !== undefined ? { testFiles } : {}),
     blockingApis: [...second.blockingApis, ...first.blockingApis],
     cpuHeavyApis: [...second.cpuHeavyApis, ...first.cpuHeavyApis],
     ...(threshold !== undefined ? { cpuLoopThreshold: threshold } : {}),
@@ -269,7 +321,11 @@ export interface FileConfigRequest {
   fileName: string | undefined;
   /** editor settings (the CLI's flags play this part) */
   settings: Settings;
-  /** where the editor's `loopguard.overrides` globs are relative to: the document's workspace folder */
+  /**
+   * where the editor's `loopguard.overrides` and `loopguard.testFiles` globs are relative to: the
+   * document's workspace folder (the CLI: its working directory). Without it and without a project
+   * file, no file counts as a test file.
+   */
   settingsBase: string | undefined;
   /** the project file governing the file, if any (ignored with `editorOnly`) */
   project: ProjectConfig | undefined;
@@ -287,24 +343,39 @@ export interface FileConfig {
 
 const fileConfigCache = new Map<string, AnalysisConfig>();
 
+function isTestFile(fileName: string, globs: readonly string[], base: string | undefined): boolean {
+  if (globs.length === 0 || base === undefined) return false;
+  const rel = relativePath(base, fileName);
+  return rel !== undefined && matchesAny(rel, globs);
+}
+
 /** The configuration of one file: editor settings and its project file combined by `configurationPreference`. */
 export function configForFile(req: FileConfigRequest): FileConfig {
   const { settings } = req;
   const project = settings.configurationPreference === 'editorOnly' ? undefined : req.project?.data !== undefined ? req.project : undefined;
   const fileName = req.fileName;
   const editorRel = fileName !== undefined && req.settingsBase !== undefined ? relativePath(req.settingsBase, fileName) : undefined;
-  const editor = editorLayer(settings, editorRel);
+  const editor = editorLayer(settings, req.settingsBase, editorRel);
   let layer = editor;
   let excludedBy: string | undefined;
   if (project?.data) {
     const projectRel = fileName !== undefined ? relativePath(project.dir, fileName) : undefined;
     if (projectRel !== undefined && matchesAny(projectRel, project.data.exclude)) excludedBy = project.file;
-    const fromFile = layerFor(project.data, projectRel);
+    const fromFile = layerFor(project.data, project.dir, projectRel);
     layer = settings.configurationPreference === 'filesystemFirst' ? combine(fromFile, editor) : combine(editor, fromFile);
+  }
+  // where no source sets them, the default globs are relative to the project file's folder (the
+  // project's root), else to the workspace folder
+  const testFiles = layer.testFiles ?? { globs: DEFAULT_TEST_FILES, base: project?.dir ?? req.settingsBase };
+  const rules = { ...layer.rules };
+  if (fileName !== undefined && isTestFile(fileName, testFiles.globs, testFiles.base)) {
+    // global `rules` severities do not count: making a rule an error is meant for application code
+    for (const id of TEST_FILE_EXEMPT_RULES) rules[id] = layer.overrideRules[id] ?? 'off';
   }
   const effective: Settings = {
     ...settings,
-    rules: layer.rules,
+    rules,
+    testFiles: [...testFiles.globs],
     blockingApis: [...layer.blockingApis],
     cpuHeavyApis: [...layer.cpuHeavyApis],
     cpuLoopThreshold: layer.cpuLoopThreshold ?? DEFAULT_SETTINGS.cpuLoopThreshold,

@@ -43,6 +43,8 @@ export interface ProjectConfigData {
   skipGenerated?: boolean;
   /** files neither the CLI nor the server analyses */
   exclude?: string[];
+  /** test files (relative to the file's directory): blocking and CPU-loop findings are off there; [] switches that off */
+  testFiles?: string[];
 }
 
 export interface ProjectConfig {
@@ -99,6 +101,7 @@ export const PROJECT_CONFIG_SCHEMA = {
     pythonFreeThreaded: { type: 'boolean' },
     skipGenerated: { type: 'boolean' },
     exclude: globsSchema,
+    testFiles: globsSchema,
   },
 } as const;
 
@@ -213,6 +216,7 @@ export function validateProjectData(data: unknown, prefix = ''): Array<[string, 
   return [
     ...schemaErrors,
     ...globErrors(d.exclude, `${prefix}/exclude`),
+    ...globErrors(d.testFiles, `${prefix}/testFiles`),
     ...overrideGlobErrors(d.overrides, `${prefix}/overrides`),
     ...entryErrors('blocking', d.blockingApis, `${prefix}/blockingApis`),
     ...entryErrors('cpuHeavy', d.cpuHeavyApis, `${prefix}/cpuHeavyApis`),
