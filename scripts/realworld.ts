@@ -3,8 +3,9 @@
 // local CPython standard library, the asyncio-heavy part of CPython's own test suite and a few
 // async-heavy packages of python3's site-packages (each only when installed; its version is printed).
 // For each corpus, on copies:
-//   1. the real CLI: `loopguard check <dir> --fix --format json` (in a child process, while step 2
-//      runs), then a re-check of the fixed copy when --fix changed a file;
+//   1. the real CLI: `loopguard check <dir> --fix --format json` with `testFiles: []` (test code is
+//      real code too), in a child process while step 2 runs, then a re-check of the fixed copy when
+//      --fix changed a file;
 //   2. every fix of every finding (safe, unsafe, the suppression comment), applied alone through the
 //      engine API to the original text, the file re-analysed with the project model.
 // A fixed file must not have more syntax problems than the original (the engine's own, TypeScript's
@@ -284,7 +285,11 @@ interface CliRun {
 function runCli(dir: string, fix: boolean, tmp: string): Promise<CliRun> {
   const outFile = path.join(tmp, `cli-${fix ? 'fix' : 'check'}.json`);
   const out = fs.openSync(outFile, 'w');
-  const child = spawn(process.execPath, [CLI, 'check', dir, '--format', 'json', ...(fix ? ['--fix'] : [])], { stdio: ['ignore', out, 'pipe'] });
+  // test code is real code too: the fixes are tried there as well (by default test files get no
+  // blocking/CPU findings, and the engine pass below does not apply project configuration either)
+  const config = path.join(tmp, 'loopguard-realworld.json');
+  fs.writeFileSync(config, JSON.stringify({ testFiles: [] }));
+  const child = spawn(process.execPath, [CLI, 'check', dir, '--format', 'json', '--config', config, ...(fix ? ['--fix'] : [])], { stdio: ['ignore', out, 'pipe'] });
   fs.closeSync(out);
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
