@@ -130,14 +130,24 @@ export function waitForEvent<T>(event: vscode.Event<T>, ok: () => boolean, what:
 
 /** The quick fixes VS Code's lightbulb would list for `range` (resolved, so edits are filled in). */
 export async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
-  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
-    'vscode.executeCodeActionProvider',
-    uri,
-    range,
-    vscode.CodeActionKind.QuickFix.value,
-    100,
-  );
-  return (actions ?? []).filter((a) => a.kind === undefined || vscode.CodeActionKind.QuickFix.contains(a.kind));
+  // The workbench cancels a code-action request itself (its token is tied to the text model: a change
+  // or a model swap while the request runs), and the command then rejects with "Canceled" — the editor
+  // simply asks again, and so does this, a few times; any other error fails the test at once.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+        'vscode.executeCodeActionProvider',
+        uri,
+        range,
+        vscode.CodeActionKind.QuickFix.value,
+        100,
+      );
+      return (actions ?? []).filter((a) => a.kind === undefined || vscode.CodeActionKind.QuickFix.contains(a.kind));
+    } catch (e) {
+      const cancelled = e instanceof Error && (e.name === 'Canceled' || e.message === 'Canceled');
+      if (!cancelled || attempt >= 3) throw e;
+    }
+  }
 }
 
 /** Applies a code action the way the editor does: its edit first, then its command. */
