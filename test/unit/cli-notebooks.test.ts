@@ -4,10 +4,10 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../../server/src/cli/main';
+import { writeTree } from '../harness/files';
 
 function notebook(cells: Array<['code' | 'markdown', string]>, language = 'python'): string {
   const nb = {
@@ -38,11 +38,7 @@ async function run(cwd: string, ...argv: string[]): Promise<{ code: number; out:
   return { code, out, err };
 }
 
-function folder(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-nb-'));
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-  return dir;
-}
+const folder = (files: Record<string, string>): string => writeTree('loopguard-nb-', files);
 
 describe('loopguard check: notebooks', () => {
   it('reports a cell with top-level await by cell, line and column; other kernels and cells without await are quiet', async () => {

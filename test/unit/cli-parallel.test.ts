@@ -9,12 +9,12 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../server/src/cli/main';
 import type { JsonReport } from '../../server/src/cli/formats/json';
 import { defaultJobs } from '../../server/src/cli/parallel';
+import { writeTree } from '../harness/files';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -52,14 +52,7 @@ async function assertSameOutput(cwd: string, jobs: number, targets: string[], sa
   return JSON.parse(oneJson.out) as JsonReport;
 }
 
-function folder(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-parallel-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const folder = (files: Record<string, string>): string => writeTree('loopguard-parallel-', files);
 
 /**
  * A project where one helper blocks and sixty callers in other files call it from async functions

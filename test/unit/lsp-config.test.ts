@@ -6,7 +6,6 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -21,18 +20,12 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver-protocol/node';
 import { ensureBuilt, FULL_CAPABILITIES, LspTestClient } from '../harness/lsp-client';
+import { writeTree } from '../harness/files';
 
 const RULE = 'blocking-call-in-async';
 const PY = 'import time\n\nasync def main():\n    time.sleep(1)\n';
 
-function tree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-lsp-config-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => writeTree('loopguard-lsp-config-', files);
 
 const uriOf = (p: string): string => pathToFileURL(p).href;
 

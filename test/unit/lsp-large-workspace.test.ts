@@ -10,7 +10,6 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +21,6 @@ import {
   type Hover,
   type MarkupContent,
   type ProgressToken,
-  type Range,
   type WorkDoneProgressBegin,
   type WorkDoneProgressEnd,
   type WorkDoneProgressReport,
@@ -31,6 +29,7 @@ import { defaultAnalysisConfig } from '../../server/src/engine/config';
 import { Engine, type AnalysisResult } from '../../server/src/engine/engine';
 import { diskHost, Workspace } from '../../server/src/engine/workspace/workspace';
 import { calleeTableOf, OFF_THREAD_CHARS, TableWorkspace, tableAnswersHold } from '../../server/src/lsp/off-thread';
+import { rangeOf, writeTree } from '../harness/files';
 import { EventLog, ensureBuilt, FULL_CAPABILITIES, LspTestClient } from '../harness/lsp-client';
 
 const CONFIG_TS = `import fs from 'node:fs';
@@ -120,27 +119,10 @@ export async function use(): Promise<number> {
 `;
 const EDITED_TS = large(BIG_HEAD.replace("import { crunch } from './math';\n", '').replace(', crunch(2)', ''));
 
-function tree(files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-lsp-large-')));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => writeTree('loopguard-lsp-large-', files);
 
 const uriOf = (p: string): string => pathToFileURL(p).href;
 
-/** The range of the first `needle` in `text`, in LSP positions. */
-function rangeOf(text: string, needle: string): Range {
-  const at = text.indexOf(needle);
-  assert.ok(at >= 0, `"${needle}" not in the text`);
-  const pos = (offset: number) => {
-    const before = text.slice(0, offset);
-    return { line: before.split('\n').length - 1, character: offset - (before.lastIndexOf('\n') + 1) };
-  };
-  return { start: pos(at), end: pos(at + needle.length) };
-}
 
 const ours = (ds: readonly Diagnostic[]) => ds.filter((d) => d.source === 'loopguard');
 

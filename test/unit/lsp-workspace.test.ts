@@ -6,7 +6,6 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +26,7 @@ import {
   type WorkDoneProgressReport,
 } from 'vscode-languageserver-protocol/node';
 import { EventLog, ensureBuilt, FULL_CAPABILITIES, LspTestClient } from '../harness/lsp-client';
+import { rangeOf, writeTree } from '../harness/files';
 
 const RULE = 'blocking-call-in-async';
 
@@ -76,27 +76,10 @@ def fetch_all():
     return []
 `;
 
-function tree(files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-lsp-ws-')));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => writeTree('loopguard-lsp-ws-', files);
 
 const uriOf = (p: string): string => pathToFileURL(p).href;
 
-/** The range of the first `needle` in `text`, in LSP positions. */
-function rangeOf(text: string, needle: string): Range {
-  const at = text.indexOf(needle);
-  assert.ok(at >= 0, `"${needle}" not in the text`);
-  const pos = (offset: number) => {
-    const before = text.slice(0, offset);
-    return { line: before.split('\n').length - 1, character: offset - (before.lastIndexOf('\n') + 1) };
-  };
-  return { start: pos(at), end: pos(at + needle.length) };
-}
 
 /** The range of `name` where it is called as `call` (the import of the same name comes first). */
 function calleeRange(text: string, call: string, name: string): Range {

@@ -20,7 +20,6 @@ import {
   type Command,
   type Diagnostic,
   type PublishDiagnosticsParams,
-  type Range,
   type TextDocumentEdit,
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
@@ -44,6 +43,7 @@ import {
   ensureBuilt,
   isCodeAction,
 } from '../harness/lsp-client';
+import { rangeOf } from '../harness/files';
 
 const RULE = 'blocking-call-in-async';
 
@@ -58,20 +58,6 @@ function uri(ext: string): string {
   return `file:///workspace/lsp-test-${++uriCounter}${ext}`;
 }
 
-/** The range of the `nth` occurrence of `needle` in `text`, in LSP (UTF-16) positions. */
-function rangeOf(text: string, needle: string, nth = 0): Range {
-  let at = -1;
-  for (let i = 0; i <= nth; i++) {
-    at = text.indexOf(needle, at + 1);
-    assert.ok(at >= 0, `"${needle}" (#${nth}) not in the text`);
-  }
-  const pos = (offset: number) => {
-    const before = text.slice(0, offset);
-    const line = before.split('\n').length - 1;
-    return { line, character: offset - (before.lastIndexOf('\n') + 1) };
-  };
-  return { start: pos(at), end: pos(at + needle.length) };
-}
 
 function codeActions(list: Array<CodeAction | Command>): CodeAction[] {
   assert.ok(list.every(isCodeAction), 'the server answers with CodeAction literals');

@@ -6,7 +6,6 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { configForFile, DEFAULT_TEST_FILES, resolveSettings, type Settings } from '../../server/src/engine/config';
@@ -24,18 +23,12 @@ import {
 import { PROJECT_FILE_GLOB } from '../../server/src/lsp/protocol';
 import catalogueSchema from '../../rules/catalogue.schema.json';
 import manifest from '../../package.json';
+import { writeTree } from '../harness/files';
 
 const RULE = 'blocking-call-in-async';
 const CPU = 'cpu-loop-on-event-loop';
 
-function tree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopguard-config-'));
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => writeTree('loopguard-config-', files);
 
 function editor(raw: Record<string, unknown> = {}): Settings {
   const { settings, problems } = resolveSettings(raw);
